@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* The node table: node slots (the upper 16 bits of a pid) <-> (name, creation). */
+#ifndef SK_NODE_TABLE_H
+#define SK_NODE_TABLE_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sk_dconn;
+
+/*
+ * One entry per node incarnation this node has heard of. Slot 0 is this node.
+ * An entry's name and creation never change once published, so pids minted
+ * for a node that later restarts (new creation -> new slot) stay dead
+ * (FT-05): their slot never gets a connection again.
+ *
+ * Readers (any thread, on every remote send) take no lock: entries are
+ * published with release stores and never freed before sk_node_table_reset.
+ */
+struct sk_node {
+    uint16_t slot;
+    uint32_t creation;
+    char name[256];                 /* "alive@host" */
+    _Atomic(struct sk_dconn *) conn; /* the live connection, or NULL */
+};
+
+#define SK_NODE_SLOTS 65536
+
+/* Sets this node's own identity in slot 0. */
+int sk_node_table_set_self(const char *name, uint32_t creation);
+
+/* Finds or adds the slot for (name, creation). SNOW_ELIMIT when all 65535
+ * remote slots are used. */
+int sk_node_table_intern(const char *name, uint32_t creation, uint16_t *slot);
+
+/* The entry for a slot, or NULL. Lock-free. */
+struct sk_node *sk_node_table_get(uint16_t slot);
+
+/* The newest slot known for a name (highest creation seen last), or -1. */
+int sk_node_table_find(const char *name);
+
+/* Frees every entry (node stop). Only when no other thread uses the table. */
+void sk_node_table_reset(void);
+
+#endif /* SK_NODE_TABLE_H */
