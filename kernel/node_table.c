@@ -3,6 +3,7 @@
 #include "node_table.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,7 +21,7 @@ static struct sk_node *node_new(uint16_t slot, const char *name, uint32_t creati
     n->slot = slot;
     n->creation = creation;
     strncpy(n->name, name, sizeof n->name - 1);
-    atomic_init(&n->conn, NULL);
+    pthread_mutex_init(&n->out_lock, NULL);
     return n;
 }
 
@@ -32,7 +33,10 @@ int sk_node_table_set_self(const char *name, uint32_t creation)
     pthread_mutex_lock(&table_lock);
     struct sk_node *old = atomic_exchange(&table[0], n);
     pthread_mutex_unlock(&table_lock);
-    free(old);
+    if (old) {
+        pthread_mutex_destroy(&old->out_lock);
+        free(old);
+    }
     return 0;
 }
 
@@ -95,8 +99,14 @@ int sk_node_table_find(const char *name)
 void sk_node_table_reset(void)
 {
     pthread_mutex_lock(&table_lock);
-    for (unsigned s = 0; s < SK_NODE_SLOTS; s++)
-        free(atomic_exchange(&table[s], NULL));
+    for (unsigned s = 0; s < SK_NODE_SLOTS; s++) {
+        struct sk_node *n = atomic_exchange(&table[s], NULL);
+        if (n) {
+            sk_buf_free(&n->out);
+            pthread_mutex_destroy(&n->out_lock);
+            free(n);
+        }
+    }
     next_slot = 1;
     pthread_mutex_unlock(&table_lock);
 }

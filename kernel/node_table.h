@@ -3,11 +3,14 @@
 #ifndef SK_NODE_TABLE_H
 #define SK_NODE_TABLE_H
 
-#include <stdatomic.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-struct sk_dconn;
+#include "bytes.h"
+
+struct snow_conn;
 
 /*
  * One entry per node incarnation this node has heard of. Slot 0 is this node.
@@ -22,7 +25,15 @@ struct sk_node {
     uint16_t slot;
     uint32_t creation;
     char name[256];                 /* "alive@host" */
-    _Atomic(struct sk_dconn *) conn; /* the live connection, or NULL */
+    /* The outgoing side, shared by every sending thread: frames are
+     * appended to `out` under out_lock and handed to the transport by the
+     * I/O thread. `conn` is the live connection (NULL: not connected, and
+     * sends fail with SNOW_ENOCONN); it is set and cleared by the I/O
+     * thread under out_lock, so a sender never sees a freed connection. */
+    pthread_mutex_t out_lock;
+    struct sk_buf out;
+    bool flush_posted;              /* a flush job is queued on the I/O thread */
+    struct snow_conn *conn;
 };
 
 #define SK_NODE_SLOTS 65536
