@@ -127,6 +127,7 @@ int snow_node_start(const char *name, const char *cookie, const struct snow_node
         sk_io_run_sync(stop_on_io, NULL);
         sk_dp_unload();
         sk_io_stop();
+        sk_dist_resolve_free_abandoned();
         memset(&sk_dist, 0, sizeof sk_dist);
         return node_fail(job.rc, "%s", job.err);
     }
@@ -160,9 +161,8 @@ int snow_node_stop(void)
         return SNOW_ESTATE;
     sk_dist_route_uninstall();
     sk_io_run_sync(stop_on_io, NULL);
-    /* let the deferred transport closes run before plugins go away */
+    sk_dp_unload(); /* after the deferred transport closes, on the I/O thread */
     sk_io_stop();
-    sk_dp_unload();
     sk_dist_resolve_free_abandoned();
     sk_dist_events_reset();
     sk_node_table_reset();

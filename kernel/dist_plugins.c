@@ -178,10 +178,12 @@ static void unload_on_io(void *arg)
     sk_services_set_hooks(NULL);
 }
 
+/* On the I/O thread, while the loop still exists (plugins free their events
+ * in fini); FIFO order puts it after the deferred transport closes. */
 void sk_dp_unload(void)
 {
-    /* the I/O thread is stopped by now: unload on this thread */
-    unload_on_io(NULL);
+    if (sk_io_run_sync(unload_on_io, NULL) != 0)
+        unload_on_io(NULL);
 }
 
 bool sk_dp_have_transport(void) { return dp.transport != NULL; }
