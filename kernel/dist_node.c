@@ -177,6 +177,11 @@ const char *snow_node_self(void)
     return sk_dist.started ? sk_dist.self.full : NULL;
 }
 
+const char *snow_node_address(void)
+{
+    return sk_dist.started ? sk_dist.listen_addr : NULL;
+}
+
 /* ---- connect ---- */
 
 struct connect_job {

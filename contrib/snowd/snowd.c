@@ -136,7 +136,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "snowd: connect %s: %s: %s\n", a.seeds[i], snow_strerror_name(rc),
                     snow_node_last_error());
     }
-    snowd_out("READY %s", snow_node_self());
+    snowd_out("READY %s %s", snow_node_self(), snow_node_address());
 
     pthread_t console;
     if (a.console && pthread_create(&console, NULL, console_main, NULL) != 0) {

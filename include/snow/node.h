@@ -59,6 +59,10 @@ SNOW_API int snow_node_connect_timeout(const char *name, int64_t timeout_ms);
  * lives until snow_node_stop. */
 SNOW_API const char *snow_node_self(void);
 
+/* The transport address this node listens on ("127.0.0.1:4370"), with the
+ * port the OS chose when the name had none; NULL when not started. */
+SNOW_API const char *snow_node_address(void);
+
 /* Fills names[0..max) with the connected nodes' names (malloc'd; free each
  * with free()) and returns how many are connected (may be > max), or a
  * negative SNOW_E* code (NODE-07). */
