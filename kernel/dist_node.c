@@ -254,6 +254,36 @@ int snow_node_connect(const char *name)
     return snow_node_connect_timeout(name, -1);
 }
 
+/* ---- disconnect ---- */
+
+struct disconnect_job {
+    const char *name;
+    int rc;
+};
+
+static void disconnect_on_io(void *arg)
+{
+    struct disconnect_job *j = arg;
+    snow_conn *c = sk_dconn_find(j->name, true);
+    if (c == NULL) {
+        j->rc = SNOW_ENOCONN;
+        return;
+    }
+    sk_dconn_close(c, SNOW_ECLOSED, "disconnected by this node");
+    j->rc = 0;
+}
+
+int snow_node_disconnect(const char *name)
+{
+    if (!sk_dist.started)
+        return SNOW_ESTATE;
+    if (name == NULL)
+        return SNOW_EINVAL;
+    struct disconnect_job job = {.name = name};
+    int rc = sk_io_run_sync(disconnect_on_io, &job);
+    return rc != 0 ? rc : job.rc;
+}
+
 /* ---- list ---- */
 
 struct list_job {

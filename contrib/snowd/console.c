@@ -14,6 +14,7 @@
 /*
  * Commands (answers start with OK or ERR <SNOW_E name> <text>):
  *   connect NAME            snow_node_connect
+ *   disconnect NAME         snow_node_disconnect
  *   nodes                   OK <n> <name>...
  *   self                    OK <name>
  *   sink NAME               start a counting sink registered as NAME
@@ -114,6 +115,8 @@ bool snowd_console_line(char *line)
         return false;
     } else if (strcmp(cmd, "connect") == 0 && a1) {
         answer_rc(snow_node_connect(a1));
+    } else if (strcmp(cmd, "disconnect") == 0 && a1) {
+        answer_rc(snow_node_disconnect(a1));
     } else if (strcmp(cmd, "nodes") == 0) {
         cmd_nodes();
     } else if (strcmp(cmd, "self") == 0) {

@@ -55,6 +55,10 @@ SNOW_API int snow_node_stop(void);
 SNOW_API int snow_node_connect(const char *name);
 SNOW_API int snow_node_connect_timeout(const char *name, int64_t timeout_ms);
 
+/* Closes the connection to `name` (both sides see nodedown). 0, or
+ * SNOW_ENOCONN if not connected. */
+SNOW_API int snow_node_disconnect(const char *name);
+
 /* This node's name ("alive@host"), or NULL when not started. The string
  * lives until snow_node_stop. */
 SNOW_API const char *snow_node_self(void);

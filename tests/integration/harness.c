@@ -168,6 +168,11 @@ int tnode_cmd(struct tnode *n, char *reply, size_t len, int timeout_ms, const ch
     cmd[l++] = '\n';
     if (write(n->to_fd, cmd, (size_t)l) != l)
         return -1;
+    return tnode_answer(n, reply, len, timeout_ms);
+}
+
+int tnode_answer(struct tnode *n, char *reply, size_t len, int timeout_ms)
+{
     long long deadline = th_now_ms() + timeout_ms;
     char line[4096];
     for (;;) {

@@ -43,6 +43,9 @@ int tnode_start(struct tnode *n, const char *alive, const char *cookie, const ch
  * reply. Returns 0 for OK, 1 for ERR, -1 for timeout or a dead node. */
 int tnode_cmd(struct tnode *n, char *reply, size_t len, int timeout_ms, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* Waits for the next OK/ERR answer (of a command written directly to
+ * to_fd). Same returns as tnode_cmd. */
+int tnode_answer(struct tnode *n, char *reply, size_t len, int timeout_ms);
 /* Waits for an EVENT line starting with `prefix` (after "EVENT "), seen
  * earlier or arriving within timeout_ms. Consumes it. 0 or -1. */
 int tnode_wait_event(struct tnode *n, const char *prefix, int timeout_ms);
