@@ -16,7 +16,7 @@
 #include "node_table.h"
 
 #define SK_DIST_VERSION 1
-#define SK_ADDR_MAX 256
+#define SK_ADDR_MAX 320
 
 struct event;
 struct sk_dwait;

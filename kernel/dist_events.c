@@ -9,6 +9,7 @@
 #include <snow/node.h>
 #include <snow/snow.h>
 
+#include "dist_ft.h"
 #include "dist_plugins.h"
 #include "log.h"
 #include "services.h"
@@ -127,8 +128,10 @@ void sk_dist_node_up(snow_conn *c)
 
 void sk_dist_node_down(snow_conn *c, int code, const char *reason)
 {
-    if (c->node)
+    if (c->node) {
         sk_dout_detach(c->node);
+        sk_ft_node_down(c->node); /* after every frame it sent was delivered */
+    }
     sk_log(SK_LOG_INFO, "SNOW-NODE-DOWN", "node %s down: %s", c->peer_name, reason);
     sk_services_node_event(c->peer_name, false, code);
     events_send_messages(c->peer_name, false, code);

@@ -7,6 +7,7 @@
 
 #include <snow/stf.h>
 
+#include "dist_ft.h"
 #include "log.h"
 #include "route.h"
 #include "services.h"
@@ -151,41 +152,90 @@ static int route_ctl(snow_pid remote, unsigned type, uint64_t a, uint64_t b, uin
     return sk_dout_frame(n, type, head, h, term ? scratch.data : NULL, len);
 }
 
+/* Links and monitors are recorded before their frame is queued, so a
+ * connection lost in between still signals them (sk_ft_node_down). If the
+ * node has no connection, the caller is answered as if the far side had
+ * (noconnection, or noproc for a dead incarnation), unless node-down got
+ * there first. */
+static int route_tracked(struct sk_node *n, enum sk_ft_set set, bool monitor, uint64_t a,
+                         uint64_t b, uint64_t c, int rc)
+{
+    if (rc == SNOW_ENOCONN) {
+        if (n && sk_ft_remove(n, set, a, b, c)) {
+            if (monitor)
+                sk_ft_monitor_unreachable(a, b, c);
+            else
+                sk_ft_link_unreachable(a, b);
+        }
+        return 0;
+    }
+    if (rc != 0 && n)
+        sk_ft_remove(n, set, a, b, c);
+    return rc;
+}
+
 static int route_link(void *ctx, snow_pid local, snow_pid remote)
 {
     (void)ctx;
-    return route_ctl(remote, SK_F_LINK, local, remote, 0, 2, 0, false, NULL);
+    struct sk_node *n = route_node(remote);
+    if (n)
+        sk_ft_add(n, SK_FT_LINKS, local, remote, 0);
+    int rc = route_ctl(remote, SK_F_LINK, local, remote, 0, 2, 0, false, NULL);
+    return route_tracked(n, SK_FT_LINKS, false, local, remote, 0, n ? rc : SNOW_ENOCONN);
 }
 
 static int route_unlink(void *ctx, snow_pid local, snow_pid remote)
 {
     (void)ctx;
-    return route_ctl(remote, SK_F_UNLINK, local, remote, 0, 2, 0, false, NULL);
+    struct sk_node *n = route_node(remote);
+    if (n)
+        sk_ft_remove(n, SK_FT_LINKS, local, remote, 0);
+    int rc = route_ctl(remote, SK_F_UNLINK, local, remote, 0, 2, 0, false, NULL);
+    return rc == SNOW_ENOCONN ? 0 : rc;
 }
 
 static int route_exit(void *ctx, snow_pid from, snow_pid to, const snow_term *reason, bool link)
 {
     (void)ctx;
+    struct sk_node *n = route_node(to);
+    if (n && link)
+        sk_ft_remove(n, SK_FT_LINKS, from, to, 0);
     return route_ctl(to, SK_F_EXIT, from, to, 0, 2, link ? 1 : 0, true, reason);
 }
 
 static int route_monitor(void *ctx, snow_pid watcher, snow_pid target, snow_ref ref)
 {
     (void)ctx;
-    return route_ctl(target, SK_F_MONITOR, watcher, target, ref, 3, 0, false, NULL);
+    struct sk_node *n = route_node(target);
+    if (n)
+        sk_ft_add(n, SK_FT_MONS_OUT, watcher, target, ref);
+    int rc = route_ctl(target, SK_F_MONITOR, watcher, target, ref, 3, 0, false, NULL);
+    if (n == NULL) {
+        sk_ft_monitor_unreachable(watcher, target, ref);
+        return 0;
+    }
+    return route_tracked(n, SK_FT_MONS_OUT, true, watcher, target, ref, rc);
 }
 
 static int route_demonitor(void *ctx, snow_pid watcher, snow_pid target, snow_ref ref)
 {
     (void)ctx;
-    return route_ctl(target, SK_F_DEMONITOR, watcher, target, ref, 3, 0, false, NULL);
+    struct sk_node *n = route_node(target);
+    if (n)
+        sk_ft_remove(n, SK_FT_MONS_OUT, watcher, target, ref);
+    int rc = route_ctl(target, SK_F_DEMONITOR, watcher, target, ref, 3, 0, false, NULL);
+    return rc == SNOW_ENOCONN ? 0 : rc;
 }
 
 static int route_down(void *ctx, snow_pid target, snow_pid watcher, snow_ref ref,
                       const snow_term *reason)
 {
     (void)ctx;
-    return route_ctl(watcher, SK_F_DOWN, target, watcher, ref, 3, 0, false, reason);
+    struct sk_node *n = route_node(watcher);
+    if (n)
+        sk_ft_remove(n, SK_FT_MONS_IN, target, watcher, ref);
+    int rc = route_ctl(watcher, SK_F_DOWN, target, watcher, ref, 3, 0, false, reason);
+    return rc == SNOW_ENOCONN ? 0 : rc;
 }
 
 static const struct sk_router dist_router = {
@@ -277,11 +327,15 @@ int sk_dist_dispatch(snow_conn *c, unsigned type, const uint8_t *body, size_t le
         if (r.bad || r.left || from > SNOW_LOCAL_MASK || to > SNOW_LOCAL_MASK)
             return dispatch_bad(c, type, "bad ids");
         if (type == SK_F_UNLINK) {
+            sk_ft_remove(c->node, SK_FT_LINKS, to, remote_slot | from, 0);
             sk_link_remove_remote(to, remote_slot | from);
             return 0;
         }
         if (sk_link_add_remote(to, remote_slot | from) == SNOW_ENOPROC)
-            route_exit(NULL, to, remote_slot | from, reason_atom("noproc"), true);
+            route_ctl(remote_slot | from, SK_F_EXIT, to, remote_slot | from, 0, 2, 1, true,
+                      reason_atom("noproc"));
+        else
+            sk_ft_add(c->node, SK_FT_LINKS, to, remote_slot | from, 0);
         return 0;
     }
     case SK_F_EXIT: {
@@ -291,6 +345,8 @@ int sk_dist_dispatch(snow_conn *c, unsigned type, const uint8_t *body, size_t le
             return dispatch_bad(c, type, "bad ids");
         if (dispatch_term(c, type, r.p, r.left, &t) != 0)
             return SNOW_ECLOSED;
+        if (flags & 1)
+            sk_ft_remove(c->node, SK_FT_LINKS, to, remote_slot | from, 0);
         sk_deliver_exit(remote_slot | from, to, t, (flags & 1) != 0);
         return 0;
     }
@@ -300,15 +356,17 @@ int sk_dist_dispatch(snow_conn *c, unsigned type, const uint8_t *body, size_t le
         if (r.bad || r.left || watcher > SNOW_LOCAL_MASK || target > SNOW_LOCAL_MASK ||
             ref > SNOW_LOCAL_MASK)
             return dispatch_bad(c, type, "bad ids");
+        snow_pid w = remote_slot | watcher;
+        snow_ref rf = remote_slot | ref;
         if (type == SK_F_DEMONITOR) {
-            sk_monitor_remove_remote(target, remote_slot | watcher, remote_slot | ref);
+            sk_ft_remove(c->node, SK_FT_MONS_IN, target, w, rf);
+            sk_monitor_remove_remote(target, w, rf);
             return 0;
         }
-        if (sk_monitor_add_remote(target, remote_slot | watcher, remote_slot | ref) ==
-            SNOW_ENOPROC) {
-            snow_term *noproc = reason_atom("noproc");
-            route_down(NULL, target, remote_slot | watcher, remote_slot | ref, noproc);
-        }
+        if (sk_monitor_add_remote(target, w, rf) == SNOW_ENOPROC)
+            route_ctl(w, SK_F_DOWN, target, w, rf, 3, 0, false, reason_atom("noproc"));
+        else
+            sk_ft_add(c->node, SK_FT_MONS_IN, target, w, rf);
         return 0;
     }
     case SK_F_DOWN: {
@@ -318,6 +376,7 @@ int sk_dist_dispatch(snow_conn *c, unsigned type, const uint8_t *body, size_t le
             return dispatch_bad(c, type, "bad ids");
         if (dispatch_term(c, type, r.p, r.left, &t) != 0)
             return SNOW_ECLOSED;
+        sk_ft_remove(c->node, SK_FT_MONS_OUT, watcher, remote_slot | target, ref);
         sk_deliver_down(watcher, ref, remote_slot | target, t);
         return 0;
     }

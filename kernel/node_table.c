@@ -22,6 +22,7 @@ static struct sk_node *node_new(uint16_t slot, const char *name, uint32_t creati
     n->creation = creation;
     strncpy(n->name, name, sizeof n->name - 1);
     pthread_mutex_init(&n->out_lock, NULL);
+    pthread_mutex_init(&n->ft_lock, NULL);
     return n;
 }
 
@@ -35,6 +36,7 @@ int sk_node_table_set_self(const char *name, uint32_t creation)
     pthread_mutex_unlock(&table_lock);
     if (old) {
         pthread_mutex_destroy(&old->out_lock);
+        pthread_mutex_destroy(&old->ft_lock);
         free(old);
     }
     return 0;
@@ -103,7 +105,11 @@ void sk_node_table_reset(void)
         struct sk_node *n = atomic_exchange(&table[s], NULL);
         if (n) {
             sk_buf_free(&n->out);
+            sk_idset_free(&n->links);
+            sk_idset_free(&n->mons_out);
+            sk_idset_free(&n->mons_in);
             pthread_mutex_destroy(&n->out_lock);
+            pthread_mutex_destroy(&n->ft_lock);
             free(n);
         }
     }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "bytes.h"
+#include "idset.h"
 
 struct snow_conn;
 
@@ -34,6 +35,12 @@ struct sk_node {
     struct sk_buf out;
     bool flush_posted;              /* a flush job is queued on the I/O thread */
     struct snow_conn *conn;
+    /* What a lost connection must signal (FT-03), under ft_lock:
+     * links     (local pid, remote pid, 0)
+     * mons_out  (local watcher, remote target, ref)  -> down noconnection
+     * mons_in   (local target, remote watcher, ref)  -> dropped */
+    pthread_mutex_t ft_lock;
+    struct sk_idset links, mons_out, mons_in;
 };
 
 #define SK_NODE_SLOTS 65536
