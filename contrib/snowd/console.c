@@ -9,6 +9,7 @@
 #include <snow/node.h>
 #include <snow/snow.h>
 
+#include "probes.h"
 #include "services.h"
 
 /*
@@ -22,6 +23,13 @@
  *   blast NAME NODE N SIZE  send N {Seq, <<SIZE bytes>>} to {NAME, NODE}
  *   ping NODE               send {ping, Self} to {ping, NODE}; OK pong <node>
  *   procs                   OK <live process count>
+ *   idle K NAME NODE        K processes reporting {idle, Pid} to {NAME, NODE}
+ *   collect NAME            a collector of {idle, Pid} reports
+ *   collected               OK <n>
+ *   watch MODE              monitor | link | linktrap each collected pid
+ *   kill_collected REASON   send {die, REASON} to each collected pid
+ *   nodemon NODE            one more nodedown counter subscription
+ *   stats                   OK k=v ... (counters of the probes)
  *   quit                    stop the node and exit 0
  */
 
@@ -137,6 +145,22 @@ bool snowd_console_line(char *line)
         answer_rc(snowd_blast(a1, a2, strtoull(a3, NULL, 10), (uint32_t)strtoul(a4, NULL, 10)));
     } else if (strcmp(cmd, "ping") == 0 && a1) {
         cmd_ping(a1);
+    } else if (strcmp(cmd, "idle") == 0 && a1 && a2 && a3) {
+        answer_rc(probes_idle((unsigned)strtoul(a1, NULL, 10), a2, a3));
+    } else if (strcmp(cmd, "collect") == 0 && a1) {
+        answer_rc(probes_collect(a1));
+    } else if (strcmp(cmd, "collected") == 0) {
+        snowd_out("OK %zu", probes_collected());
+    } else if (strcmp(cmd, "watch") == 0 && a1) {
+        answer_rc(probes_watch(a1));
+    } else if (strcmp(cmd, "kill_collected") == 0 && a1) {
+        answer_rc(probes_kill_collected(a1));
+    } else if (strcmp(cmd, "nodemon") == 0 && a1) {
+        answer_rc(probes_nodemon(a1));
+    } else if (strcmp(cmd, "stats") == 0) {
+        char buf[4096];
+        probes_stats(buf, sizeof buf);
+        snowd_out("OK %s", buf);
     } else if (strcmp(cmd, "procs") == 0) {
         snowd_out("OK %zu", snow_process_count());
     } else {
