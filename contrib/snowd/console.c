@@ -26,7 +26,8 @@
  *   idle K NAME NODE        K processes reporting {idle, Pid} to {NAME, NODE}
  *   collect NAME            a collector of {idle, Pid} reports
  *   collected               OK <n>
- *   watch MODE              monitor | link | linktrap each collected pid
+ *   watch MODE [FROM N]     monitor | link | linktrap collected pids
+ *   signal_collected REASON snow_kill(pid, REASON) each collected pid
  *   kill_collected REASON   send {die, REASON} to each collected pid
  *   nodemon NODE            one more nodedown counter subscription
  *   stats                   OK k=v ... (counters of the probes)
@@ -152,7 +153,10 @@ bool snowd_console_line(char *line)
     } else if (strcmp(cmd, "collected") == 0) {
         snowd_out("OK %zu", probes_collected());
     } else if (strcmp(cmd, "watch") == 0 && a1) {
-        answer_rc(probes_watch(a1));
+        answer_rc(probes_watch(a1, a2 ? strtoul(a2, NULL, 10) : 0,
+                               a3 ? strtoul(a3, NULL, 10) : 0));
+    } else if (strcmp(cmd, "signal_collected") == 0 && a1) {
+        answer_rc(probes_signal_collected(a1));
     } else if (strcmp(cmd, "kill_collected") == 0 && a1) {
         answer_rc(probes_kill_collected(a1));
     } else if (strcmp(cmd, "nodemon") == 0 && a1) {

@@ -251,7 +251,7 @@ static unsigned long long counter_get(const char *key)
     return v;
 }
 
-int probes_watch(const char *mode)
+int probes_watch(const char *mode, size_t from, size_t count)
 {
     snow_proc_fn fn = strcmp(mode, "monitor") == 0    ? watch_monitor_main
                       : strcmp(mode, "linktrap") == 0 ? watch_linktrap_main
@@ -260,9 +260,11 @@ int probes_watch(const char *mode)
     if (fn == NULL)
         return SNOW_EINVAL;
     pthread_mutex_lock(&collect_lock);
-    size_t n = ncollected;
+    size_t n = from < ncollected ? ncollected - from : 0;
+    if (count > 0 && count < n)
+        n = count;
     snow_pid targets[COLLECT_MAX];
-    memcpy(targets, collected, n * sizeof targets[0]);
+    memcpy(targets, collected + from, n * sizeof targets[0]);
     pthread_mutex_unlock(&collect_lock);
     unsigned long long ready0 = counter_get("ready");
     snow_term **watchers = calloc(n ? n : 1, sizeof *watchers);
@@ -307,6 +309,22 @@ int probes_kill_collected(const char *reason)
     pthread_mutex_unlock(&collect_lock);
     snow_term_release(msg);
     return 0;
+}
+
+int probes_signal_collected(const char *reason)
+{
+    snow_term *r = snow_atom(reason);
+    if (r == NULL)
+        return SNOW_ENOMEM;
+    pthread_mutex_lock(&collect_lock);
+    size_t n = ncollected;
+    snow_pid targets[COLLECT_MAX];
+    memcpy(targets, collected, n * sizeof targets[0]);
+    pthread_mutex_unlock(&collect_lock);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = snow_kill(targets[i], r);
+    return rc;
 }
 
 /* ---- node monitors ---- */

@@ -19,10 +19,13 @@ int probes_collect(const char *name);
 size_t probes_collected(void);
 /* One watcher per collected pid. mode: "monitor" (counts monitor:<reason>),
  * "linktrap" (traps exits, counts trap:<reason>), "link" (does not trap;
- * its death is counted as killed:<reason>). Waits until all are in place. */
-int probes_watch(const char *mode);
-/* Sends {die, reason} to every collected pid. */
+ * its death is counted as killed:<reason>), for collected[from, from+count)
+ * (count 0: all from `from`). Waits until all are in place. */
+int probes_watch(const char *mode, size_t from, size_t count);
+/* Sends {die, reason} to every collected pid (they exit with reason). */
 int probes_kill_collected(const char *reason);
+/* snow_kill(pid, reason) on every collected pid (an exit signal). */
+int probes_signal_collected(const char *reason);
 /* A process subscribed to node events of `node`, counting nodedown:<node>. */
 int probes_nodemon(const char *node);
 
