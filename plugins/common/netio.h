@@ -88,6 +88,7 @@ struct netio_conn {
     snow_conn *c;
     int fd;
     enum netio_state state;
+    bool inbound;               /* accepted on a listener (TLS: server side) */
     bool want_write;            /* carrier asked for EV_WRITE */
     bool wr_armed;              /* ev_wr is added */
     bool reported_queue;        /* send() returned > 0; owe conn_drained */

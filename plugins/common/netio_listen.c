@@ -84,6 +84,7 @@ static void listener_accept_one(struct netio_listener *nl, int fd,
     rc = netio_conn_init(np, nc, c, fd);
     memcpy(&nc->peer, ss, sl);
     nc->peerlen = sl;
+    nc->inbound = true;
     if (rc != 0) {
         /* The kernel owns c now: it must hear about the failure, and will
          * call close(), which frees whatever init managed to build. */
