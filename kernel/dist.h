@@ -77,8 +77,8 @@ struct sk_dist {
 
 extern struct sk_dist sk_dist;
 
-/* ---- monotonic time ---- */
-int64_t sk_now_ns(void);
+/* monotonic time: sk_now_ns() from timer.h */
+#include "timer.h"
 
 /* ---- connections (I/O thread) ---- */
 snow_conn *sk_dconn_alloc(bool initiator);

@@ -34,13 +34,6 @@ const char *snow_node_last_error(void)
     return node_error;
 }
 
-int64_t sk_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* ---- start ---- */
 
 struct start_job {
