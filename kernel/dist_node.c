@@ -142,6 +142,7 @@ static void stop_on_io(void *arg)
     while (sk_dist.conns)
         sk_dconn_close(sk_dist.conns, SNOW_ECLOSED, "node stopping");
     sk_dist_resolve_abort_all();
+    sk_dist_parked_complete(NULL, true);
     if (sk_dist.listener) {
         sk_dp_unlisten(sk_dist.listener);
         sk_dist.listener = NULL;
