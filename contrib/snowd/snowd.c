@@ -30,6 +30,7 @@ static void usage(FILE *f)
             "                               tls transport, cookie auth, discovery, registry)\n"
             "  -C, --connect NODE           connect to NODE at start (repeatable)\n"
             "  -t, --tick MS                heartbeat: a peer silent this long is down (60000)\n"
+            "      --handshake MS           deadline for a new connection's handshake (5000)\n"
             "  -l, --listen ADDR            listen address if different from the name's\n"
             "  -s, --schedulers N           scheduler threads (default: one per core)\n"
             "      --console                read commands from stdin (tests, tools)\n"
@@ -43,7 +44,7 @@ struct args {
     const char *name, *cookie, *plugins, *listen;
     const char *seeds[64];
     int nseeds;
-    unsigned tick_ms, schedulers;
+    unsigned tick_ms, handshake_ms, schedulers;
     int console;
 };
 
@@ -54,6 +55,7 @@ static int parse_args(int argc, char **argv, struct args *a)
         {"plugins", required_argument, NULL, 'p'}, {"connect", required_argument, NULL, 'C'},
         {"tick", required_argument, NULL, 't'},    {"listen", required_argument, NULL, 'l'},
         {"schedulers", required_argument, NULL, 's'}, {"console", no_argument, NULL, 'K'},
+        {"handshake", required_argument, NULL, 'H'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     int ch;
@@ -71,6 +73,7 @@ static int parse_args(int argc, char **argv, struct args *a)
             a->seeds[a->nseeds++] = optarg;
             break;
         case 't': a->tick_ms = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'H': a->handshake_ms = (unsigned)strtoul(optarg, NULL, 10); break;
         case 's': a->schedulers = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'K': a->console = 1; break;
         case 'h': usage(stdout); exit(0);
@@ -118,7 +121,8 @@ int main(int argc, char **argv)
         return 1;
     }
     struct snow_node_opts no = {
-        .size = sizeof no, .plugin_list = a.plugins, .tick_ms = a.tick_ms, .listen = a.listen};
+        .size = sizeof no, .plugin_list = a.plugins, .tick_ms = a.tick_ms,
+        .handshake_ms = a.handshake_ms, .listen = a.listen};
     if ((rc = snow_node_start(a.name, a.cookie, &no)) != 0) {
         fprintf(stderr, "snowd: cannot start node %s: %s: %s\n", a.name, snow_strerror_name(rc),
                 snow_node_last_error());
