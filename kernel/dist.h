@@ -113,6 +113,9 @@ void sk_dist_conn_closed(snow_conn *c, int code, const char *reason);
  * flush. SNOW_ENOCONN if the node has no live connection. */
 int sk_dout_frame(struct sk_node *n, unsigned type, const void *a, size_t alen,
                   const void *b, size_t blen);
+/* True while the node's buffer is over the busy limit: senders should wait
+ * (never on the I/O thread). */
+bool sk_dout_busy(struct sk_node *n);
 /* I/O thread: the connection just came up / went down for node n. */
 void sk_dout_attach(struct sk_node *n, snow_conn *c);
 void sk_dout_detach(struct sk_node *n);
