@@ -146,6 +146,15 @@ START_TEST(not_found_names_the_search_path)
     const char *want = "t.conf:1: plugin \"nope\" (nope.so): not found (searched ";
     ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "got: %s", err);
     ck_assert_ptr_nonnull(strstr(err, "/tests/plugins/.libs"));
+    /* SNOW_PLUGIN_PATH overrides; without it the plugin directory is used. */
+    char want2[1400];
+    snprintf(want2, sizeof want2, "t.conf:1: plugin \"nope\" (nope.so): not found (searched %s)",
+             getenv("SNOW_PLUGIN_PATH"));
+    ck_assert_str_eq(err, want2);
+    unsetenv("SNOW_PLUGIN_PATH");
+    ck_assert_snow_err(load("transport nope\n"), SNOW_ECONFIG);
+    ck_assert_msg(strstr(err, "/snow/plugins)") != NULL, "got: %s", err);
+    ck_assert_snow_err(load("transport fx_good\n"), SNOW_ECONFIG);
 }
 END_TEST
 
