@@ -34,7 +34,7 @@ extern "C" {
  */
 
 /* Loads the list file at `path`; NULL loads the built-in default list
- * (transport tls, auth cookie, discovery static, registry global). */
+ * (transport_tls, auth_cookie, discovery_builtin). */
 SNOW_API int snow_plugins_load(const char *path, char *err, size_t errlen);
 
 /* Loads a list given as text; `origin` names it in messages. */
