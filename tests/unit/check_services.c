@@ -367,6 +367,52 @@ START_TEST(hooks_forward_and_default)
 }
 END_TEST
 
+/* ---- terms and processes: the public API behind ctx-first slots ---- */
+
+START_TEST(term_slots_follow_the_term_api)
+{
+    snow_term *n = svc->term_int(ctx, 42);
+    if (n == NULL) {
+        /* Built without the terms area: every slot says so, none crashes. */
+        ck_assert_ptr_null(svc->term_nil(ctx));
+        ck_assert_snow_err(svc->term_get_int(ctx, NULL, NULL), SNOW_ENOTSUP);
+        ck_assert_snow_err(svc->send(ctx, 1, NULL), SNOW_ENOTSUP);
+        svc->term_release(ctx, NULL);
+        return;
+    }
+    snow_term *items[2] = {svc->term_atom(ctx, "ok", 2), n};
+    snow_term *t = svc->term_tuple(ctx, 2, items);
+    ck_assert_ptr_nonnull(t);
+    size_t sz;
+    const snow_term *e;
+    int64_t v;
+    const char *a;
+    size_t alen;
+    ck_assert_snow_ok(svc->term_size(ctx, t, &sz));
+    ck_assert_uint_eq(sz, 2);
+    ck_assert_snow_ok(svc->term_elem(ctx, t, 1, &e));
+    ck_assert_snow_ok(svc->term_get_int(ctx, e, &v));
+    ck_assert_int_eq(v, 42);
+    ck_assert_snow_ok(svc->term_elem(ctx, t, 0, &e));
+    ck_assert_snow_ok(svc->term_get_atom(ctx, e, &a, &alen));
+    ck_assert_uint_eq(alen, 2);
+    ck_assert_int_eq(memcmp(a, "ok", 2), 0);
+    char buf[32];
+    ck_assert_int_eq(svc->term_format(ctx, t, buf, sizeof buf), 8);
+    ck_assert_str_eq(buf, "{ok, 42}");
+    snow_term *s = svc->term_string(ctx, "hi", 2);
+    const char *sp;
+    size_t slen;
+    ck_assert_snow_ok(svc->term_get_string(ctx, s, &sp, &slen));
+    ck_assert_uint_eq(slen, 2);
+    ck_assert_snow_err(svc->term_get_int(ctx, s, &v), SNOW_ETYPE);
+    svc->term_release(ctx, s);
+    ck_assert_ptr_eq(svc->term_ref(ctx, t), t);
+    svc->term_release(ctx, t);
+    svc->term_release(ctx, t);
+}
+END_TEST
+
 Suite *snow_test_suite(void)
 {
     Suite *s = suite_create("services");
@@ -382,6 +428,7 @@ Suite *snow_test_suite(void)
         {"channels", channels_open_deliver_close},
         {"teardown", ctx_free_tears_everything_down},
         {"hooks", hooks_forward_and_default},
+        {"terms", term_slots_follow_the_term_api},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create(cases[i].name);
