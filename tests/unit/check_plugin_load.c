@@ -409,6 +409,94 @@ START_TEST(size_macros_read_only_inside_size)
 }
 END_TEST
 
+/* ---- every kind's table checks and defaults, without a .so ---- */
+
+static int a_start(void *st, snow_conn *c, const struct snow_auth_params *p, void **hs)
+{
+    *hs = st;
+    return 0;
+}
+static int a_step(void *st, void *hs, const void *in, size_t inlen, void *out, size_t outcap,
+                  size_t *outlen, char *reason, size_t reasonlen)
+{
+    *outlen = inlen; /* claims whatever it is fed: may exceed outcap */
+    if (inlen <= outcap && in != NULL)
+        memcpy(out, in, inlen);
+    snprintf(reason, reasonlen, "%s", inlen == 3 ? "bad" : "");
+    return inlen == 3 ? SNOW_EAUTH : inlen == 2 ? SNOW_AUTH_ACCEPT : inlen == 1 ? 7 : 0;
+}
+static void a_end(void *st, void *hs) {}
+static int d_resolve(void *st, snow_request *req, const char *node) { return SNOW_ENONODE; }
+static int r_reg(void *st, snow_request *req, const char *name, snow_pid pid) { return 0; }
+static int r_unreg(void *st, snow_request *req, const char *name) { return 0; }
+static int r_where(void *st, snow_request *req, const char *name) { return SNOW_ENOENT; }
+
+START_TEST(every_kind_is_checked_and_defaulted)
+{
+    char why[128];
+    struct snow_auth_ops auth = {SNOW_OPS_HEAD(struct snow_auth_ops), .start = a_start,
+                                 .end = a_end};
+    ck_assert_snow_err(sk_plugin_ops_check(SNOW_PLUGIN_AUTH, &auth, why, sizeof why), SNOW_EABI);
+    ck_assert_str_eq(why, "mandatory slot `step` is NULL");
+    auth.step = a_step;
+    ck_assert_snow_ok(sk_plugin_ops_check(SNOW_PLUGIN_AUTH, &auth, why, sizeof why));
+    struct snow_discovery_ops disc = {SNOW_OPS_HEAD(struct snow_discovery_ops)};
+    ck_assert_snow_err(sk_plugin_ops_check(SNOW_PLUGIN_DISCOVERY, &disc, why, sizeof why),
+                       SNOW_EABI);
+    ck_assert_str_eq(why, "mandatory slot `resolve` is NULL");
+    disc.resolve = d_resolve;
+    struct snow_registry_ops reg = {SNOW_OPS_HEAD(struct snow_registry_ops), .name_register = r_reg,
+                                    .name_unregister = r_unreg};
+    ck_assert_snow_err(sk_plugin_ops_check(SNOW_PLUGIN_REGISTRY, &reg, why, sizeof why),
+                       SNOW_EABI);
+    ck_assert_str_eq(why, "mandatory slot `whereis` is NULL");
+    reg.whereis = r_where;
+    struct snow_bridge_ops bridge = {SNOW_OPS_HEAD(struct snow_bridge_ops)};
+    ck_assert_snow_ok(sk_plugin_ops_check(SNOW_PLUGIN_BRIDGE, &bridge, why, sizeof why));
+    ck_assert_snow_err(sk_plugin_ops_check(SNOW_PLUGIN_AUTH, NULL, why, sizeof why), SNOW_EABI);
+    ck_assert_str_eq(why, "auth ops table is NULL");
+
+    /* Wrappers: optional slots absent -> documented defaults. */
+    int dummy;
+    struct sk_plugin p = {.kind = SNOW_PLUGIN_DISCOVERY, .ops = &disc, .state = &dummy};
+    ck_assert_snow_err(sk_discovery_resolve(&p, NULL, "a@h"), SNOW_ENONODE);
+    ck_assert_snow_ok(sk_discovery_publish(&p, "a@h", NULL, 0));
+    sk_discovery_withdraw(&p, "a@h");
+    sk_discovery_learn(&p, "b@h", NULL, 0);
+    ck_assert_snow_err(sk_plugin_ctl(&p, SNOW_CTL_STATUS, NULL), SNOW_ENOTSUP);
+    p = (struct sk_plugin){.kind = SNOW_PLUGIN_REGISTRY, .ops = &reg};
+    ck_assert_snow_ok(sk_registry_register(&p, NULL, "n", 1));
+    ck_assert_snow_ok(sk_registry_unregister(&p, NULL, "n"));
+    ck_assert_snow_err(sk_registry_whereis(&p, NULL, "n"), SNOW_ENOENT);
+    p = (struct sk_plugin){.kind = SNOW_PLUGIN_BRIDGE, .ops = &bridge};
+    ck_assert_snow_err(sk_plugin_ctl(&p, 1, NULL), SNOW_ENOTSUP);
+
+    /* Auth: the kernel never trusts a step's claimed output length. */
+    p = (struct sk_plugin){.kind = SNOW_PLUGIN_AUTH, .ops = &auth, .state = &dummy};
+    void *hs;
+    unsigned char out[4];
+    size_t outlen;
+    char reason[96];
+    ck_assert_snow_ok(sk_auth_start(&p, NULL, NULL, &hs));
+    ck_assert_int_eq(sk_auth_step(&p, hs, NULL, 0, out, sizeof out, &outlen, reason, sizeof reason),
+                     SNOW_AUTH_CONTINUE);
+    ck_assert_int_eq(sk_auth_step(&p, hs, "ok", 2, out, sizeof out, &outlen, reason, sizeof reason),
+                     SNOW_AUTH_ACCEPT);
+    ck_assert_uint_eq(outlen, 2);
+    ck_assert_int_eq(sk_auth_step(&p, hs, "bad", 3, out, sizeof out, &outlen, reason, sizeof reason),
+                     SNOW_EAUTH);
+    ck_assert_str_eq(reason, "bad");
+    ck_assert_int_eq(sk_auth_step(&p, hs, "x", 1, out, sizeof out, &outlen, reason, sizeof reason),
+                     SNOW_EPLUGIN); /* 7 is not a valid step result */
+    ck_assert_int_eq(sk_auth_step(&p, hs, "toolong", 7, out, sizeof out, &outlen, reason,
+                                  sizeof reason),
+                     SNOW_EPLUGIN);
+    ck_assert_uint_eq(outlen, 0);
+    ck_assert_str_eq(reason, "auth plugin produced 7 bytes into a 4-byte buffer");
+    sk_auth_end(&p, hs);
+}
+END_TEST
+
 Suite *snow_test_suite(void)
 {
     Suite *s = suite_create("plugin_load");
@@ -437,6 +525,7 @@ Suite *snow_test_suite(void)
         {"reverse_unload", unload_in_reverse_order},
         {"public_api", public_api_loads_once},
         {"size_macros", size_macros_read_only_inside_size},
+        {"every_kind", every_kind_is_checked_and_defaulted},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create(cases[i].name);
