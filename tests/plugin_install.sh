@@ -61,6 +61,11 @@ printf '# example list\ntransport unix %s backlog=16\n' "$so" >"$tmp/plugins.con
 out=$(LD_LIBRARY_PATH="$libdir" "$tmp/load_list" "$tmp/plugins.conf")
 test "$out" = "transport unix 1.0.0" || { echo "FAIL: got '$out'"; exit 1; }
 
+# plugin-info from the descriptor alone.
+info=$(LD_LIBRARY_PATH="$libdir" "$tmp/load_list" -i "$so")
+echo "$info" | grep -qx 'option backlog: int, default 64, range \[1, 65535\] -- listen(2) backlog' ||
+  { echo "$info"; echo "FAIL: describe"; exit 1; }
+
 # A bad option is refused with file:line:col and a suggestion.
 printf 'transport unix %s backlg=16\n' "$so" >"$tmp/bad.conf"
 if LD_LIBRARY_PATH="$libdir" "$tmp/load_list" "$tmp/bad.conf" 2>"$tmp/err"; then

@@ -54,6 +54,24 @@ SNOW_API size_t snow_plugins_count(void);
 SNOW_API int snow_plugins_info(size_t i, const char **name, const char **kind,
                                const char **version);
 
+/*
+ * Describes the plugin at `path` (a bare name or relative path is searched
+ * as for loading) from its descriptor alone: no init, no other plugin code
+ * runs (only ELF constructors, as dlopen implies). Writes lines like
+ *   name: unix
+ *   kind: transport
+ *   version: 1.0.0
+ *   summary: ...
+ *   abi: 1.0 (needs kernel >= 1.0; this kernel provides 1.0)
+ *   file: /usr/lib/snow/plugins/unix.so
+ *   option backlog: int, default 64, range [1, 65535] -- listen(2) backlog
+ * snprintf-style: returns the length the full text needs (truncating to
+ * len). On a plugin the loader would refuse, returns the loader's code
+ * with "<path>: <reason>" in err. For `snowctl plugin-info`.
+ */
+SNOW_API int snow_plugin_describe(const char *path, char *out, size_t len, char *err,
+                                  size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

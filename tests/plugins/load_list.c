@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Loads a plugin list through the public API and prints what loaded. */
+/* Loads a plugin list through the public API and prints what loaded (or describes one plugin). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -10,8 +10,18 @@
 int main(int argc, char **argv)
 {
     char err[1024];
+    if (argc == 3 && argv[1][0] == '-' && argv[1][1] == 'i') {
+        char out[4096];
+        int n = snow_plugin_describe(argv[2], out, sizeof out, err, sizeof err);
+        if (n < 0) {
+            fprintf(stderr, "%s: %s\n", snow_strerror_name(n), err);
+            return 1;
+        }
+        fputs(out, stdout);
+        return 0;
+    }
     if (argc != 2) {
-        fprintf(stderr, "usage: %s LIST-FILE\n", argv[0]);
+        fprintf(stderr, "usage: %s LIST-FILE | -i PLUGIN\n", argv[0]);
         return 2;
     }
     int rc = snow_plugins_load(argv[1], err, sizeof err);

@@ -497,6 +497,40 @@ START_TEST(every_kind_is_checked_and_defaulted)
 }
 END_TEST
 
+START_TEST(describe_reads_the_descriptor_only)
+{
+    char out[1024];
+    int n = snow_plugin_describe("fx_good.so", out, sizeof out, err, sizeof err);
+    ck_assert_msg(n > 0, "%s", err);
+    ck_assert_int_eq((size_t)n, strlen(out));
+    char want[2048];
+    snprintf(want, sizeof want,
+             "name: fx_good\nkind: transport\nversion: 1.0\nsummary: loader test fixture\n"
+             "abi: 1.0 (needs kernel >= 1.0; this kernel provides 1.0)\nfile: %s\n"
+             "option port: int, default 4369, range [1, 65535] -- port\n"
+             "option timeout: duration, default 5s -- timeout\n"
+             "option verbose: bool, default false -- chatty\n"
+             "option label: string -- free text\n"
+             "option certfile: path -- a file\n",
+             fx("fx_good"));
+    ck_assert_str_eq(out, want);
+    ck_assert_str_eq(logbuf, ""); /* init never ran */
+    /* Truncation is snprintf-like. */
+    char small[8];
+    ck_assert_int_eq(snow_plugin_describe("fx_good.so", small, sizeof small, NULL, 0), n);
+    ck_assert_str_eq(small, "name: f");
+    /* A plugin the loader refuses: the same reason, prefixed by its path. */
+    snprintf(want, sizeof want, "%s: built for plugin ABI 2.x; this kernel provides 1.0",
+             fx("fx_abi_major"));
+    ck_assert_snow_err(snow_plugin_describe("fx_abi_major.so", out, sizeof out, err, sizeof err),
+                       SNOW_EABI);
+    ck_assert_str_eq(err, want);
+    ck_assert_snow_err(snow_plugin_describe("/nonexistent.so", out, sizeof out, err, sizeof err),
+                       SNOW_ECONFIG);
+    ck_assert_str_eq(err, "/nonexistent.so: no such file");
+}
+END_TEST
+
 Suite *snow_test_suite(void)
 {
     Suite *s = suite_create("plugin_load");
@@ -526,6 +560,7 @@ Suite *snow_test_suite(void)
         {"public_api", public_api_loads_once},
         {"size_macros", size_macros_read_only_inside_size},
         {"every_kind", every_kind_is_checked_and_defaulted},
+        {"describe", describe_reads_the_descriptor_only},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create(cases[i].name);
