@@ -149,6 +149,8 @@ void sk_dist_resolve_free_abandoned(void);
 void sk_dist_events_reset(void);
 
 /* ---- the runtime's remote router (dist_route.c) ---- */
+/* STF options that translate pids and refs through the node table. */
+struct snow_stf_opts sk_dist_stf_opts(void);
 void sk_dist_route_install(void);
 void sk_dist_route_uninstall(void);
 

@@ -60,11 +60,13 @@ static const struct snow_stf_ids route_ids = {
     .from_wire = ids_from_wire,
 };
 
-static struct snow_stf_opts route_stf_opts(void)
+struct snow_stf_opts sk_dist_stf_opts(void)
 {
     struct snow_stf_opts o = {.size = sizeof o, .max_size = sk_dist.max_frame, .ids = &route_ids};
     return o;
 }
+
+#define route_stf_opts sk_dist_stf_opts
 
 /* ---- encoding a term onto the sending thread's scratch buffer ---- */
 
