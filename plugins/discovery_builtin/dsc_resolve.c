@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: MIT */
+/* Resolving node names: static entries, explicit ports, registry queries. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dsc.h"
+
+/* Static entries are for a handful of fixed peers, not a directory. */
+#define RESOLVE_MAX_STATIC 256
+
+struct dsc_query {
+    struct dsc *d;
+    struct dsc_query *prev, *next;
+    snow_request *req;
+    int fd;
+    uint64_t watch, timer;
+    bool has_timer, connected, got_hello;
+    struct dsc_node node;
+    struct dsc_lines lines;
+};
+
+int dsc_static_parse(struct dsc *d, const char *text, char *err, size_t errlen)
+{
+    size_t n = 1;
+    for (const char *p = text; *p; p++)
+        n += *p == ',';
+    if (n > RESOLVE_MAX_STATIC) {
+        snprintf(err, errlen, "static: more than %d entries", RESOLVE_MAX_STATIC);
+        return SNOW_EINVAL;
+    }
+    d->statics = calloc(n, sizeof *d->statics);
+    if (!d->statics) {
+        snprintf(err, errlen, "static: out of memory");
+        return SNOW_ENOMEM;
+    }
+    for (const char *p = text; *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        const char *eq = memchr(p, '=', len);
+        struct dsc_static *s = &d->statics[d->nstatics];
+        struct dsc_node node;
+        char host[DSC_HOST_MAX + 1];
+        int port;
+        size_t nlen = eq ? (size_t)(eq - p) : 0, alen = eq ? len - nlen - 1 : 0;
+        if (!eq || nlen >= sizeof s->node || alen >= sizeof s->addr) {
+            snprintf(err, errlen, "static: entry %zu: expected node@host=host:port",
+                     d->nstatics + 1);
+            return SNOW_EINVAL;
+        }
+        memcpy(s->node, p, nlen);
+        memcpy(s->addr, eq + 1, alen);
+        if (dsc_node_parse(s->node, &node) != 0 ||
+            dsc_addr_parse(s->addr, host, sizeof host, &port) != 0) {
+            snprintf(err, errlen, "static: entry %zu (\"%s\"): expected node@host=host:port",
+                     d->nstatics + 1, s->node);
+            return SNOW_EINVAL;
+        }
+        d->nstatics++;
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    return 0;
+}
+
+static void query_free(struct dsc_query *q)
+{
+    struct dsc *d = q->d;
+    if (q->prev)
+        q->prev->next = q->next;
+    else
+        d->queries = q->next;
+    if (q->next)
+        q->next->prev = q->prev;
+    d->svc->fd_unwatch(d->ctx, q->watch);
+    if (q->has_timer)
+        d->svc->timer_cancel(d->ctx, q->timer);
+    close(q->fd);
+    free(q);
+}
+
+/* Frees q, then completes its request (so the kernel may re-enter). */
+static void query_done(struct dsc_query *q, int code, unsigned port)
+{
+    struct dsc *d = q->d;
+    snow_request *req = q->req;
+    char addr[DSC_ADDR_MAX + 1];
+    const char *addrs[1] = {addr};
+
+    if (code == 0 && dsc_addr_format(q->node.host, (int)port, addr, sizeof addr) < 0)
+        code = SNOW_ERANGE;
+    if (code != 0 && code != SNOW_ENONODE)
+        dsc_log(d, SNOW_LOG_DEBUG, "SNOW-DISCOVERY-RESOLVE", "resolving %s@%s: %s",
+                q->node.name, q->node.host, dsc_errname(code));
+    query_free(q);
+    d->svc->resolve_done(d->ctx, req, code, code == 0 ? addrs : NULL, code == 0 ? 1 : 0);
+}
+
+/* Positive: the port found; negative: done with that code; 0: keep reading. */
+static int query_line(void *arg, const char *line, size_t len)
+{
+    struct dsc_query *q = arg;
+    struct dsc_msg m;
+
+    if (dsc_msg_parse(line, len, &m) != 0)
+        return SNOW_EPROTO;
+    if (!q->got_hello) {
+        if (m.verb != DSC_HELLO || m.version != DSC_PROTO_VERSION)
+            return SNOW_EVERSION;
+        q->got_hello = true;
+        return 0;
+    }
+    if (strcmp(m.name, q->node.name) != 0)
+        return SNOW_EPROTO;
+    if (m.verb == DSC_PORT)
+        return (int)m.port;
+    if (m.verb == DSC_UNKNOWN)
+        return SNOW_ENONODE;
+    return SNOW_EPROTO;
+}
+
+static void query_ready(void *arg, int fd, unsigned ready)
+{
+    struct dsc_query *q = arg;
+    struct dsc *d = q->d;
+    int rc;
+
+    if (!q->connected) {
+        struct dsc_msg hello = {.verb = DSC_HELLO, .version = DSC_PROTO_VERSION};
+        struct dsc_msg get = {.verb = DSC_GET};
+        char buf[2 * DSC_LINE_MAX];
+        memcpy(get.name, q->node.name, sizeof get.name);
+        rc = dsc_net_connected(fd);
+        int n1 = rc != 0 ? rc : dsc_msg_format(&hello, buf, sizeof buf);
+        int n2 = n1 < 0 ? n1 : dsc_msg_format(&get, buf + n1, sizeof buf - (size_t)n1);
+        rc = n2 < 0 ? n2 : dsc_net_send(fd, buf, (size_t)(n1 + n2));
+        if (rc == 0)
+            rc = d->svc->fd_modify(d->ctx, q->watch, SNOW_FD_READ);
+        if (rc != 0)
+            query_done(q, rc, 0);
+        else
+            q->connected = true;
+        return;
+    }
+    /* The line callback answers with a port (> 0) to stop reading. */
+    struct dsc_lines *lb = &q->lines;
+    rc = dsc_lines_read(fd, lb, query_line, q);
+    if (rc > 0)
+        query_done(q, 0, (unsigned)rc);
+    else if (rc < 0)
+        query_done(q, rc == SNOW_ECLOSED || rc == SNOW_EMSGSIZE ? SNOW_EPROTO : rc, 0);
+}
+
+static void query_timeout(void *arg)
+{
+    struct dsc_query *q = arg;
+    q->has_timer = false;
+    query_done(q, SNOW_ETIMEDOUT, 0);
+}
+
+int dsc_resolve(struct dsc *d, snow_request *req, const char *node)
+{
+    struct dsc_node n;
+    struct dsc_sockaddr sa;
+    char addr[DSC_ADDR_MAX + 1];
+    const char *addrs[1] = {addr};
+    int rc;
+
+    for (size_t i = 0; node && i < d->nstatics; i++)
+        if (strcmp(node, d->statics[i].node) == 0) {
+            addrs[0] = d->statics[i].addr;
+            d->svc->resolve_done(d->ctx, req, 0, addrs, 1);
+            return 0;
+        }
+    if (dsc_node_parse(node, &n) != 0)
+        return SNOW_EINVAL;
+    if (n.port > 0) {
+        rc = dsc_addr_format(n.host, n.port, addr, sizeof addr);
+        if (rc < 0)
+            return rc;
+        d->svc->resolve_done(d->ctx, req, 0, addrs, 1);
+        return 0;
+    }
+    rc = dsc_net_addr(n.host, d->o.port, 1, &sa);
+    if (rc != 0)
+        return rc;
+    struct dsc_query *q = calloc(1, sizeof *q);
+    if (!q)
+        return SNOW_ENOMEM;
+    q->d = d;
+    q->req = req;
+    q->node = n;
+    rc = dsc_net_connect(&sa, &q->fd);
+    if (rc == 0 && d->svc->fd_watch(d->ctx, q->fd, SNOW_FD_WRITE, query_ready, q, &q->watch) != 0) {
+        close(q->fd);
+        rc = SNOW_ENOMEM;
+    }
+    if (rc != 0) {
+        free(q);
+        return rc;
+    }
+    q->has_timer = d->svc->timer_add(d->ctx, d->o.timeout_ms, query_timeout, q, &q->timer) == 0;
+    q->next = d->queries;
+    if (d->queries)
+        d->queries->prev = q;
+    d->queries = q;
+    return 0;
+}
+
+void dsc_resolve_abandon(struct dsc *d)
+{
+    while (d->queries)
+        query_free(d->queries);
+}
