@@ -37,7 +37,7 @@ int dsc_static_parse(struct dsc *d, const char *text, char *err, size_t errlen)
         snprintf(err, errlen, "static: out of memory");
         return SNOW_ENOMEM;
     }
-    for (const char *p = text; *p;) {
+    for (const char *p = text;;) {
         const char *end = strchr(p, ',');
         size_t len = end ? (size_t)(end - p) : strlen(p);
         const char *eq = memchr(p, '=', len);
