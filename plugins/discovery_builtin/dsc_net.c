@@ -68,8 +68,12 @@ int dsc_net_accept(int lfd)
 {
     for (;;) {
         int c = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (c >= 0)
+        if (c >= 0) {
+            /* Replies are single short lines: Nagle would only delay them. */
+            int one = 1;
+            (void)setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
             return c;
+        }
         if (errno == EINTR || errno == ECONNABORTED)
             continue;
         return (errno == EAGAIN || errno == EWOULDBLOCK) ? SNOW_ECLOSED : SNOW_EIO;
