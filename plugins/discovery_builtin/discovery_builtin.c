@@ -101,6 +101,7 @@ static void discovery_fini(void *state)
 {
     struct dsc *d = state;
     dsc_resolve_abandon(d);
+    dsc_lookup_shutdown(d);
     dsc_link_stop(d);
     free(d->statics);
     free(d);
@@ -131,6 +132,8 @@ static int discovery_publish(void *state, const char *node, const char *const *a
         dsc_addr_parse(addrs[0], host, sizeof host, &port) != 0)
         return SNOW_EINVAL;
     const char *reg = d->o.bind[0] ? d->o.bind : host;
+    if (strcmp(reg, "localhost") == 0) /* the one name we need not look up */
+        reg = "127.0.0.1";
     struct dsc_sockaddr bind_sa, peer_sa;
     rc = dsc_net_addr(reg, d->o.port, 0, &bind_sa);
     if (rc == 0)

@@ -8,6 +8,7 @@
 
 #include <snow/plugin.h>
 
+#include "dsc_lookup.h"
 #include "dsc_net.h"
 #include "dsc_proto.h"
 
@@ -70,6 +71,8 @@ struct dsc {
     struct dsc_link link;
     struct dsc_server *server;   /* non-NULL while this node serves */
     struct dsc_query *queries;   /* resolves in flight */
+    struct dsc_lookup *lookups;  /* host-name lookups in flight (dsc_lookup.c) */
+    size_t nlookups;
 };
 
 /* Logging shorthand: every line carries a stable SNOW-DISCOVERY-* id. */

@@ -19,8 +19,6 @@ int dsc_net_addr(const char *host, int port, int for_connect, struct dsc_sockadd
     memset(out, 0, sizeof *out);
     if (port < 1 || port > 65535)
         return SNOW_EINVAL;
-    if (strcmp(host, "localhost") == 0)
-        host = "127.0.0.1";
     struct sockaddr_in *v4 = (struct sockaddr_in *)&out->ss;
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&out->ss;
     if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {

@@ -11,7 +11,7 @@ struct dsc_sockaddr {
     socklen_t len;
 };
 
-/* A numeric IPv4/IPv6 host (or "localhost") and port -> socket address.
+/* A numeric IPv4/IPv6 host and port -> socket address.
  * Never blocks (no DNS): SNOW_ENOTSUP for a host name, SNOW_EINVAL for
  * garbage. A wildcard host (0.0.0.0, ::) is mapped to loopback when
  * `for_connect` is set, since that is where a wildcard listener is reached

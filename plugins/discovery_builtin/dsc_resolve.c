@@ -2,6 +2,8 @@
 /* Resolving node names: static entries, explicit ports, registry queries. */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +20,10 @@ struct dsc_query {
     snow_request *req;
     int fd;
     uint64_t watch, timer;
-    bool has_timer, connected, got_hello;
+    bool has_watch, has_timer, connected, got_hello;
+    struct dsc_lookup *lookup; /* while the host name is being looked up */
+    size_t ncand, icand;       /* registry addresses to try, in order */
+    struct dsc_sockaddr cand[DSC_LOOKUP_ADDRS];
     struct dsc_node node;
     struct dsc_lines lines;
 };
@@ -67,6 +72,16 @@ int dsc_static_parse(struct dsc *d, const char *text, char *err, size_t errlen)
     return 0;
 }
 
+static void query_close_fd(struct dsc_query *q)
+{
+    if (q->has_watch)
+        q->d->svc->fd_unwatch(q->d->ctx, q->watch);
+    if (q->fd >= 0)
+        close(q->fd);
+    q->has_watch = false;
+    q->fd = -1;
+}
+
 static void query_free(struct dsc_query *q)
 {
     struct dsc *d = q->d;
@@ -76,11 +91,23 @@ static void query_free(struct dsc_query *q)
         d->queries = q->next;
     if (q->next)
         q->next->prev = q->prev;
-    d->svc->fd_unwatch(d->ctx, q->watch);
+    if (q->lookup)
+        dsc_lookup_cancel(q->lookup);
+    query_close_fd(q);
     if (q->has_timer)
         d->svc->timer_cancel(d->ctx, q->timer);
-    close(q->fd);
     free(q);
+}
+
+/* The numeric host of the registry we reached: the node is on it. */
+static void query_host(const struct dsc_query *q, char *buf, size_t len)
+{
+    const struct sockaddr_storage *ss = &q->cand[q->icand].ss;
+    const void *a = ss->ss_family == AF_INET6
+                        ? (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr
+                        : (const void *)&((const struct sockaddr_in *)ss)->sin_addr;
+    if (!inet_ntop(ss->ss_family, a, buf, (socklen_t)len))
+        snprintf(buf, len, "%s", q->node.host);
 }
 
 /* Frees q, then completes its request (so the kernel may re-enter). */
@@ -88,16 +115,42 @@ static void query_done(struct dsc_query *q, int code, unsigned port)
 {
     struct dsc *d = q->d;
     snow_request *req = q->req;
-    char addr[DSC_ADDR_MAX + 1];
+    char host[DSC_HOST_MAX + 1], addr[DSC_ADDR_MAX + 1];
     const char *addrs[1] = {addr};
 
-    if (code == 0 && dsc_addr_format(q->node.host, (int)port, addr, sizeof addr) < 0)
-        code = SNOW_ERANGE;
+    if (code == 0) {
+        query_host(q, host, sizeof host);
+        if (dsc_addr_format(host, (int)port, addr, sizeof addr) < 0)
+            code = SNOW_ERANGE;
+    }
     if (code != 0 && code != SNOW_ENONODE)
         dsc_log(d, SNOW_LOG_DEBUG, "SNOW-DISCOVERY-RESOLVE", "resolving %s@%s: %s",
                 q->node.name, q->node.host, dsc_errname(code));
     query_free(q);
     d->svc->resolve_done(d->ctx, req, code, code == 0 ? addrs : NULL, code == 0 ? 1 : 0);
+}
+
+static void query_ready(void *arg, int fd, unsigned ready);
+
+/* Connects to the current candidate, moving on to the next one when a
+ * connect fails at once. 0 (in progress) or the last failure. */
+static int query_connect(struct dsc_query *q)
+{
+    struct dsc *d = q->d;
+    int rc = SNOW_ECONNREFUSED;
+    for (; q->icand < q->ncand; q->icand++) {
+        rc = dsc_net_connect(&q->cand[q->icand], &q->fd);
+        if (rc != 0)
+            continue;
+        if (d->svc->fd_watch(d->ctx, q->fd, SNOW_FD_WRITE, query_ready, q, &q->watch) != 0) {
+            close(q->fd);
+            q->fd = -1;
+            return SNOW_ENOMEM;
+        }
+        q->has_watch = true;
+        return 0;
+    }
+    return rc;
 }
 
 /* Positive: the port found; negative: done with that code; 0: keep reading. */
@@ -130,11 +183,20 @@ static void query_ready(void *arg, int fd, unsigned ready)
     int rc;
 
     if (!q->connected) {
+        rc = dsc_net_connected(fd);
+        if (rc != 0 && q->icand + 1 < q->ncand) {
+            /* e.g. "localhost" gave ::1 first and the registry is on IPv4 */
+            query_close_fd(q);
+            q->icand++;
+            rc = query_connect(q);
+            if (rc != 0)
+                query_done(q, rc, 0);
+            return;
+        }
         struct dsc_msg hello = {.verb = DSC_HELLO, .version = DSC_PROTO_VERSION};
         struct dsc_msg get = {.verb = DSC_GET};
         char buf[2 * DSC_LINE_MAX];
         memcpy(get.name, q->node.name, sizeof get.name);
-        rc = dsc_net_connected(fd);
         int n1 = rc != 0 ? rc : dsc_msg_format(&hello, buf, sizeof buf);
         int n2 = n1 < 0 ? n1 : dsc_msg_format(&get, buf + n1, sizeof buf - (size_t)n1);
         rc = n2 < 0 ? n2 : dsc_net_send(fd, buf, (size_t)(n1 + n2));
@@ -162,10 +224,22 @@ static void query_timeout(void *arg)
     query_done(q, SNOW_ETIMEDOUT, 0);
 }
 
+static void query_looked_up(void *arg, int code, const struct dsc_sockaddr *addrs, size_t n)
+{
+    struct dsc_query *q = arg;
+    q->lookup = NULL;
+    if (code == 0) {
+        memcpy(q->cand, addrs, n * sizeof *addrs);
+        q->ncand = n;
+        code = query_connect(q);
+    }
+    if (code != 0)
+        query_done(q, code, 0);
+}
+
 int dsc_resolve(struct dsc *d, snow_request *req, const char *node)
 {
     struct dsc_node n;
-    struct dsc_sockaddr sa;
     char addr[DSC_ADDR_MAX + 1];
     const char *addrs[1] = {addr};
     int rc;
@@ -185,19 +259,19 @@ int dsc_resolve(struct dsc *d, snow_request *req, const char *node)
         d->svc->resolve_done(d->ctx, req, 0, addrs, 1);
         return 0;
     }
-    rc = dsc_net_addr(n.host, d->o.port, 1, &sa);
-    if (rc != 0)
-        return rc;
     struct dsc_query *q = calloc(1, sizeof *q);
     if (!q)
         return SNOW_ENOMEM;
     q->d = d;
     q->req = req;
     q->node = n;
-    rc = dsc_net_connect(&sa, &q->fd);
-    if (rc == 0 && d->svc->fd_watch(d->ctx, q->fd, SNOW_FD_WRITE, query_ready, q, &q->watch) != 0) {
-        close(q->fd);
-        rc = SNOW_ENOMEM;
+    q->fd = -1;
+    rc = dsc_net_addr(n.host, d->o.port, 1, &q->cand[0]);
+    if (rc == 0) {
+        q->ncand = 1;
+        rc = query_connect(q);
+    } else if (rc == SNOW_ENOTSUP) {
+        rc = dsc_lookup_start(d, n.host, d->o.port, query_looked_up, q, &q->lookup);
     }
     if (rc != 0) {
         free(q);

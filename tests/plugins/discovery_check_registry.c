@@ -20,6 +20,7 @@
 
 #define PLUGIN_FILE "discovery_builtin.so"
 #define WAIT_MS 3000 /* every wait below is bounded by this */
+#define DSC_MAX_LOOKUPS 8 /* the plugin's DSC_LOOKUP_MAX */
 
 static void *plugin_dl;
 static const struct snow_plugin_desc *desc;
@@ -313,8 +314,11 @@ START_TEST(unknown_and_unreachable)
     ck_assert_snow_err(resolve(&a, "nobody@127.0.0.1", NULL, 0), SNOW_ENONODE);
     ck_assert_snow_err(resolve(&a, "not-a-node", NULL, 0), SNOW_EINVAL);
     ck_assert_snow_err(resolve(&a, "x@bad host", NULL, 0), SNOW_EINVAL);
-    /* A DNS name would need a blocking lookup: refused at once. */
-    ck_assert_snow_err(resolve(&a, "x@some.host.example", NULL, 0), SNOW_ENOTSUP);
+    /* A host name is looked up off the loop; the answer is numeric. */
+    char got[MOCK_ADDR_MAX];
+    ck_assert_snow_ok(resolve(&a, "a@localhost", got, sizeof got));
+    ck_assert_str_eq(got, "127.0.0.1:20001");
+    ck_assert_snow_err(resolve(&a, "nobody@localhost", NULL, 0), SNOW_ENONODE);
     /* No registry at all on the target host: connection refused. */
     snprintf(port, sizeof port, "%d", free_port());
     const char *const far_kv[] = {"port", port, NULL};
@@ -322,6 +326,32 @@ START_TEST(unknown_and_unreachable)
     ck_assert_snow_err(resolve(&far, "a@127.0.0.1", NULL, 0), SNOW_ECONNREFUSED);
     inst_stop(&far);
     inst_stop(&a);
+}
+END_TEST
+
+START_TEST(host_name_lookups_are_bounded)
+{
+    struct inst a;
+    struct snow_request req[DSC_MAX_LOOKUPS + 1];
+
+    inst_start(&a, "a", NULL);
+    inst_publish(&a, "a", 20001);
+    memset(req, 0, sizeof req);
+    /* Lookups complete on the loop, so these are all in flight at once. */
+    for (int i = 0; i < DSC_MAX_LOOKUPS; i++)
+        ck_assert_snow_ok(ops->resolve(a.state, &req[i], "a@localhost"));
+    ck_assert_snow_err(ops->resolve(a.state, &req[DSC_MAX_LOOKUPS], "a@localhost"),
+                       SNOW_ELIMIT);
+    for (int i = 0; i < DSC_MAX_LOOKUPS; i++) {
+        ck_assert(run_until(req_done, &req[i], WAIT_MS));
+        ck_assert_snow_ok(req[i].code);
+        ck_assert_str_eq(req[i].addr, "127.0.0.1:20001");
+    }
+    /* A lookup still running at fini is abandoned: joined, never completed. */
+    memset(req, 0, sizeof req);
+    ck_assert_snow_ok(ops->resolve(a.state, &req[0], "a@localhost"));
+    inst_stop(&a);
+    ck_assert(!req[0].done);
 }
 END_TEST
 
@@ -619,6 +649,7 @@ Suite *snow_test_suite(void)
         {"serve_and_register", first_serves_others_register},
         {"unknown", unknown_and_unreachable},
         {"static", static_entries_and_explicit_ports},
+        {"lookups", host_name_lookups_are_bounded},
         {"takeover_stop", takeover_when_server_stops},
         {"takeover_kill", takeover_when_server_is_killed},
         {"garbage", garbage_is_dropped},
