@@ -53,7 +53,7 @@ int dsc_net_listen(const struct dsc_sockaddr *a, int *fd)
     (void)setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     /* Two sockets with SO_REUSEADDR may both bind while neither listens;
      * then the loser's listen() fails with EADDRINUSE. Both mean "taken". */
-    if (bind(s, (const struct sockaddr *)&a->ss, a->len) != 0 || listen(s, 64) != 0) {
+    if (bind(s, (const struct sockaddr *)&a->ss, a->len) != 0 || listen(s, SOMAXCONN) != 0) {
         int e = errno;
         close(s);
         return e == EADDRINUSE ? SNOW_EEXIST : SNOW_EIO;

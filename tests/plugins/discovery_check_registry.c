@@ -240,11 +240,17 @@ static bool raw_closed(void *arg)
     }
 }
 
-static bool raw_has_line(void *arg)
+struct raw_wait {
+    struct raw *r;
+    const char *want;
+};
+
+/* True once the server sent `want` (or closed the connection). */
+static bool raw_has(void *arg)
 {
-    struct raw *r = arg;
-    (void)raw_closed(r);
-    return r->closed || memchr(r->buf, '\n', r->len) != NULL;
+    struct raw_wait *w = arg;
+    (void)raw_closed(w->r);
+    return w->r->closed || strstr(w->r->buf, w->want) != NULL;
 }
 
 /* Sends bytes; expects the server to drop the connection. Returns what the
@@ -529,22 +535,35 @@ START_TEST(garbage_is_dropped)
     expect_dropped("HELLO 1\nGET a@b\n", 16, &r);
     ck_assert_int_ge(mock_log_count(&set[0].ctx, "SNOW-DISCOVERY-BADCLIENT"), 8);
 
+    /* 100 connections of random bytes, closed by the client or the server. */
+    unsigned seed = 12345;
+    for (int i = 0; i < 100; i++) {
+        unsigned char junk[512];
+        size_t len = 64 + (size_t)(rand_r(&seed) % 448);
+        for (size_t k = 0; k < len; k++)
+            junk[k] = (unsigned char)rand_r(&seed);
+        int fd = raw_connect();
+        (void)send(fd, junk, len, MSG_NOSIGNAL);
+        close(fd);
+        event_base_loop(base, EVLOOP_NONBLOCK); /* accept it: keep the backlog short */
+    }
+    ck_assert(resolves_to(&set[1], "a@127.0.0.1", "127.0.0.1:20001"));
+
     /* A well-formed conversation by hand, pipelined. */
     memset(&r, 0, sizeof r);
     r.fd = raw_connect();
     const char *talk = "HELLO 1\r\nGET b\nGET zz\nREG hand 999\n";
     ck_assert_int_eq(send(r.fd, talk, strlen(talk), 0), (ssize_t)strlen(talk));
-    ck_assert(run_until(raw_has_line, &r, WAIT_MS));
-    while (!r.closed && !strstr(r.buf, "OK hand\n"))
-        ck_assert(run_until(raw_has_line, &r, 50) || !r.closed);
+    struct raw_wait w = {&r, "OK hand\n"};
+    ck_assert(run_until(raw_has, &w, WAIT_MS));
     ck_assert_str_eq(r.buf, "HELLO 1\nPORT b 20002\nUNKNOWN zz\nOK hand\n");
     ck_assert(resolves_to(&set[1], "hand@127.0.0.1", "127.0.0.1:999"));
     /* A second name on the same connection, or someone else's, is refused. */
     r.len = 0;
     r.buf[0] = '\0';
     ck_assert_int_eq(send(r.fd, "REG other 5\nREG b 5\n", 20, 0), 20);
-    while (!r.closed && !strstr(r.buf, "ERR taken\n"))
-        ck_assert(run_until(raw_has_line, &r, 50) || !r.closed);
+    w.want = "ERR taken\n";
+    ck_assert(run_until(raw_has, &w, WAIT_MS));
     ck_assert_str_eq(r.buf, "ERR once\nERR taken\n");
     /* Closing the connection ends the registration. */
     close(r.fd);
