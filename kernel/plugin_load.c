@@ -39,8 +39,9 @@ static int load_try(const char *dir, const char *file, char *out, size_t outlen)
     return S_ISREG(st.st_mode) ? 1 : -1;
 }
 
-/* Step 1: a bare name or relative path is searched along SNOW_PLUGIN_PATH,
- * then the plugin dir; an absolute path is used as given. */
+/* Step 1: an absolute path is used as given; a bare name or relative path
+ * is searched along SNOW_PLUGIN_PATH (colon-separated) when it is set and
+ * non-empty, else in the plugin directory. */
 static int load_resolve(const struct sk_plugin_entry *e, const struct sk_plugin_where *w,
                         char *out, size_t outlen, char *err, size_t errlen)
 {
@@ -57,44 +58,26 @@ static int load_resolve(const struct sk_plugin_entry *e, const struct sk_plugin_
         return sk_plugin_msg(err, errlen, w, 0, SNOW_ECONFIG, "%s",
                              r < 0 ? "not a regular file" : "no such file");
     }
-    const char *env = getenv("SNOW_PLUGIN_PATH");
-    char searched[1024] = "";
-    size_t slen = 0;
-    char dir[PATH_MAX];
-    const char *s = env ? env : "";
-    for (int pass = 0; pass < 2; pass++) {
-        while (pass == 0 ? *s != '\0' : s != NULL) {
-            size_t dl;
-            if (pass == 0) {
-                const char *colon = strchr(s, ':');
-                dl = colon ? (size_t)(colon - s) : strlen(s);
-                if (dl >= sizeof dir) {
-                    s += dl + (colon != NULL);
-                    continue;
-                }
-                memcpy(dir, s, dl);
-                s += dl + (colon != NULL);
-            } else {
-                dl = strlen(SNOW_PLUGINDIR);
-                snprintf(dir, sizeof dir, "%s", SNOW_PLUGINDIR);
-                s = NULL;
-            }
+    const char *search = getenv("SNOW_PLUGIN_PATH");
+    if (search == NULL || search[0] == '\0')
+        search = SNOW_PLUGINDIR;
+    for (const char *s = search; *s != '\0';) {
+        const char *colon = strchr(s, ':');
+        size_t dl = colon ? (size_t)(colon - s) : strlen(s);
+        char dir[PATH_MAX];
+        if (dl > 0 && dl < sizeof dir) {
+            memcpy(dir, s, dl);
             dir[dl] = '\0';
-            if (dl == 0)
-                continue;
             int r = load_try(dir, file, out, outlen);
             if (r == 1)
                 return 0;
             if (r < 0)
                 return sk_plugin_msg(err, errlen, w, 0, SNOW_ECONFIG, "%s is not a regular file",
                                      out);
-            int k = snprintf(searched + slen, sizeof searched - slen, "%s%s", slen ? ":" : "",
-                             dir);
-            if (k > 0 && (size_t)k < sizeof searched - slen)
-                slen += (size_t)k;
         }
+        s += dl + (colon != NULL);
     }
-    return sk_plugin_msg(err, errlen, w, 0, SNOW_ECONFIG, "not found (searched %s)", searched);
+    return sk_plugin_msg(err, errlen, w, 0, SNOW_ECONFIG, "not found (searched %s)", search);
 }
 
 static void load_free_plugin(struct sk_plugin *p)

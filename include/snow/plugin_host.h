@@ -25,16 +25,16 @@ extern "C" {
  * `err` may be NULL; 256 bytes is plenty.
  *
  * Relative plugin paths and bare names are searched in each directory of
- * the SNOW_PLUGIN_PATH environment variable (colon-separated), then in the
- * plugin directory chosen at configure time (pkg-config snow-plugin
- * --variable=plugindir).
+ * the SNOW_PLUGIN_PATH environment variable (colon-separated) when it is
+ * set, otherwise in the plugin directory chosen at configure time
+ * (pkg-config snow-plugin --variable=plugindir).
  *
  * Call from the thread that owns the node's I/O loop, or before that loop
  * runs; not concurrently with snow_plugins_unload.
  */
 
 /* Loads the list file at `path`; NULL loads the built-in default list
- * (transport tls, auth cookie, discovery static, registry global). */
+ * (transport_tls, auth_cookie, discovery_builtin). */
 SNOW_API int snow_plugins_load(const char *path, char *err, size_t errlen);
 
 /* Loads a list given as text; `origin` names it in messages. */

@@ -76,11 +76,11 @@ START_TEST(default_list_parses)
     struct sk_plugin_list l;
     ck_assert_snow_ok(
         sk_plugin_list_parse("<default>", sk_plugin_default_list, &l, err, sizeof err));
-    ck_assert_uint_eq(l.n, 4);
-    ck_assert_str_eq(l.entries[0].name, "tls");
+    ck_assert_uint_eq(l.n, 3);
+    ck_assert_str_eq(l.entries[0].name, "transport_tls");
     ck_assert_int_eq(l.entries[1].kind, SNOW_PLUGIN_AUTH);
+    ck_assert_str_eq(l.entries[1].name, "auth_cookie");
     ck_assert_int_eq(l.entries[2].kind, SNOW_PLUGIN_DISCOVERY);
-    ck_assert_int_eq(l.entries[3].kind, SNOW_PLUGIN_REGISTRY);
     sk_plugin_list_free(&l);
 }
 END_TEST
