@@ -94,8 +94,9 @@ static int link_line(void *arg, const char *line, size_t len)
     if (m.verb == DSC_ERR && strcmp(m.reason, "taken") == 0) {
         /* Another live node holds the name: it may be a stale one about to
          * die, so keep trying, slowly. */
-        dsc_log(d, SNOW_LOG_ERROR, "SNOW-DISCOVERY-TAKEN",
-                "name %s is registered by another node on %s", d->name, d->reg_host);
+        if (!l->warned)
+            dsc_log(d, SNOW_LOG_ERROR, "SNOW-DISCOVERY-TAKEN",
+                    "name %s is registered by another node on %s", d->name, d->reg_host);
         l->warned = true;
         l->backoff_ms = d->o.retry_max_ms;
         return SNOW_EEXIST;

@@ -214,7 +214,7 @@ static void query_ready(void *arg, int fd, unsigned ready)
     if (rc > 0)
         query_done(q, 0, (unsigned)rc);
     else if (rc < 0)
-        query_done(q, rc == SNOW_ECLOSED || rc == SNOW_EMSGSIZE ? SNOW_EPROTO : rc, 0);
+        query_done(q, rc == SNOW_EMSGSIZE ? SNOW_EPROTO : rc, 0);
 }
 
 static void query_timeout(void *arg)

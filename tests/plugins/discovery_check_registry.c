@@ -625,6 +625,8 @@ START_TEST(limits_hold)
     r2.fd = raw_connect();
     ck_assert(run_until(raw_closed, &r2, WAIT_MS));
     ck_assert_int_ge(mock_log_count(&a.ctx, "SNOW-DISCOVERY-CONNLIMIT"), 1);
+    /* A query past the limit is closed unanswered. */
+    ck_assert_snow_err(resolve(&c, "a@127.0.0.1", NULL, 0), SNOW_ECLOSED);
     close(r.fd);
     close(r2.fd);
     inst_stop(&c);
