@@ -104,6 +104,7 @@ static void discovery_fini(void *state)
     dsc_lookup_shutdown(d);
     dsc_link_stop(d);
     free(d->statics);
+    free(d->learned);
     free(d);
 }
 
@@ -119,6 +120,12 @@ static void discovery_withdraw(void *state, const char *node)
         return;
     dsc_link_stop(d);
     d->published = false;
+}
+
+static void discovery_learn(void *state, const char *node, const char *const *addrs, size_t n)
+{
+    if (n > 0)
+        dsc_learn(state, node, addrs[0]);
 }
 
 static int discovery_publish(void *state, const char *node, const char *const *addrs, size_t n)
@@ -187,7 +194,7 @@ static const struct snow_discovery_ops discovery_ops = {
     .resolve = discovery_resolve,
     .publish = discovery_publish,
     .withdraw = discovery_withdraw,
-    .learn = NULL,
+    .learn = discovery_learn,
 };
 
 SNOW_PLUGIN_EXPORT const struct snow_plugin_desc snow_plugin = {

@@ -59,6 +59,8 @@ struct dsc {
     struct dsc_opts o;
     struct dsc_static *statics;
     size_t nstatics;
+    struct dsc_static *learned;  /* from `learn`: a fallback, see dsc_resolve.c */
+    size_t nlearned, learned_next;
     uint64_t rng;
 
     /* Set by publish. */
@@ -98,6 +100,8 @@ int dsc_static_parse(struct dsc *d, const char *text, char *err, size_t errlen);
 int dsc_resolve(struct dsc *d, snow_request *req, const char *node);
 /* Frees every query without completing it (the kernel abandoned them). */
 void dsc_resolve_abandon(struct dsc *d);
+/* Remembers node -> addr from the kernel (bounded; oldest replaced). */
+void dsc_learn(struct dsc *d, const char *node, const char *addr);
 
 /* A pseudo-random delay in [base, 2*base) so clients do not retry in step. */
 int64_t dsc_jitter(struct dsc *d, int64_t base);

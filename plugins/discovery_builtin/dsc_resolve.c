@@ -13,6 +13,8 @@
 
 /* Static entries are for a handful of fixed peers, not a directory. */
 #define RESOLVE_MAX_STATIC 256
+/* Peers the kernel told us about (peer lists), remembered as a fallback. */
+#define RESOLVE_MAX_LEARNED 256
 
 struct dsc_query {
     struct dsc *d;
@@ -25,6 +27,7 @@ struct dsc_query {
     size_t ncand, icand;       /* registry addresses to try, in order */
     struct dsc_sockaddr cand[DSC_LOOKUP_ADDRS];
     struct dsc_node node;
+    char text[sizeof ((struct dsc_static *)0)->node]; /* the name as asked */
     struct dsc_lines lines;
 };
 
@@ -70,6 +73,51 @@ int dsc_static_parse(struct dsc *d, const char *text, char *err, size_t errlen)
         p = end + 1;
     }
     return 0;
+}
+
+static const char *resolve_find(const struct dsc_static *v, size_t n, const char *node)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(node, v[i].node) == 0)
+            return v[i].addr;
+    return NULL;
+}
+
+void dsc_learn(struct dsc *d, const char *node, const char *addr)
+{
+    struct dsc_node n;
+    char host[DSC_HOST_MAX + 1];
+    int port;
+    if (!node || dsc_node_parse(node, &n) != 0 || strlen(node) >= sizeof d->learned->node ||
+        dsc_addr_parse(addr, host, sizeof host, &port) != 0 ||
+        strlen(addr) >= sizeof d->learned->addr)
+        return;
+    if (!d->learned && !(d->learned = calloc(RESOLVE_MAX_LEARNED, sizeof *d->learned)))
+        return;
+    struct dsc_static *e = NULL;
+    for (size_t i = 0; i < d->nlearned && !e; i++)
+        if (strcmp(node, d->learned[i].node) == 0)
+            e = &d->learned[i];
+    if (!e && d->nlearned < RESOLVE_MAX_LEARNED)
+        e = &d->learned[d->nlearned++];
+    if (!e) { /* full: replace the oldest insertion */
+        e = &d->learned[d->learned_next];
+        d->learned_next = (d->learned_next + 1) % RESOLVE_MAX_LEARNED;
+    }
+    snprintf(e->node, sizeof e->node, "%s", node);
+    snprintf(e->addr, sizeof e->addr, "%s", addr);
+}
+
+/* When the registry cannot be asked (none reachable on that host, no
+ * answer), an address learned from a peer list is better than nothing:
+ * the node's own port may be reachable where the registry port is not.
+ * The registry stays authoritative: its UNKNOWN is never overridden. */
+static const char *resolve_fallback(const struct dsc *d, const char *node, int code)
+{
+    if (code != SNOW_ECONNREFUSED && code != SNOW_ETIMEDOUT && code != SNOW_EIO &&
+        code != SNOW_ECLOSED)
+        return NULL;
+    return resolve_find(d->learned, d->nlearned, node);
 }
 
 static void query_close_fd(struct dsc_query *q)
@@ -118,10 +166,15 @@ static void query_done(struct dsc_query *q, int code, unsigned port)
     char host[DSC_HOST_MAX + 1], addr[DSC_ADDR_MAX + 1];
     const char *addrs[1] = {addr};
 
+    const char *learned = resolve_fallback(d, q->text, code);
+
     if (code == 0) {
         query_host(q, host, sizeof host);
         if (dsc_addr_format(host, (int)port, addr, sizeof addr) < 0)
             code = SNOW_ERANGE;
+    } else if (learned) {
+        snprintf(addr, sizeof addr, "%s", learned);
+        code = 0;
     }
     if (code != 0 && code != SNOW_ENONODE)
         dsc_log(d, SNOW_LOG_DEBUG, "SNOW-DISCOVERY-RESOLVE", "resolving %s@%s: %s",
@@ -244,12 +297,11 @@ int dsc_resolve(struct dsc *d, snow_request *req, const char *node)
     const char *addrs[1] = {addr};
     int rc;
 
-    for (size_t i = 0; node && i < d->nstatics; i++)
-        if (strcmp(node, d->statics[i].node) == 0) {
-            addrs[0] = d->statics[i].addr;
-            d->svc->resolve_done(d->ctx, req, 0, addrs, 1);
-            return 0;
-        }
+    const char *fixed = node ? resolve_find(d->statics, d->nstatics, node) : NULL;
+    if (fixed) {
+        d->svc->resolve_done(d->ctx, req, 0, &fixed, 1);
+        return 0;
+    }
     if (dsc_node_parse(node, &n) != 0)
         return SNOW_EINVAL;
     if (n.port > 0) {
@@ -266,6 +318,7 @@ int dsc_resolve(struct dsc *d, snow_request *req, const char *node)
     q->req = req;
     q->node = n;
     q->fd = -1;
+    snprintf(q->text, sizeof q->text, "%s", node);
     rc = dsc_net_addr(n.host, d->o.port, 1, &q->cand[0]);
     if (rc == 0) {
         q->ncand = 1;
@@ -275,7 +328,11 @@ int dsc_resolve(struct dsc *d, snow_request *req, const char *node)
     }
     if (rc != 0) {
         free(q);
-        return rc;
+        fixed = resolve_fallback(d, node, rc);
+        if (!fixed)
+            return rc;
+        d->svc->resolve_done(d->ctx, req, 0, &fixed, 1);
+        return 0;
     }
     q->has_timer = d->svc->timer_add(d->ctx, d->o.timeout_ms, query_timeout, q, &q->timer) == 0;
     q->next = d->queries;

@@ -90,6 +90,52 @@ START_TEST(host_name_lookups_are_bounded)
 }
 END_TEST
 
+static void learn(struct inst *in, const char *node, const char *addr)
+{
+    const char *addrs[1] = {addr};
+    ops->learn(in->state, node, addrs, 1);
+}
+
+START_TEST(learned_peers_are_a_fallback)
+{
+    struct inst a, far;
+    char port[8], got[MOCK_ADDR_MAX], node[64];
+
+    /* With no registry reachable on the host, a learned address answers. */
+    snprintf(port, sizeof port, "%d", free_port());
+    const char *const far_kv[] = {"port", port, NULL};
+    inst_start(&far, "far", far_kv);
+    ck_assert_snow_err(resolve(&far, "q@127.0.0.1", NULL, 0), SNOW_ECONNREFUSED);
+    learn(&far, "q@127.0.0.1", "127.0.0.1:7777");
+    learn(&far, "bad name@127.0.0.1", "127.0.0.1:1"); /* ignored */
+    learn(&far, "r@127.0.0.1", "not an address");     /* ignored */
+    ck_assert_snow_ok(resolve(&far, "q@127.0.0.1", got, sizeof got));
+    ck_assert_str_eq(got, "127.0.0.1:7777");
+    learn(&far, "q@127.0.0.1", "127.0.0.1:7778"); /* updated in place */
+    ck_assert_snow_ok(resolve(&far, "q@127.0.0.1", got, sizeof got));
+    ck_assert_str_eq(got, "127.0.0.1:7778");
+    ck_assert_snow_err(resolve(&far, "r@127.0.0.1", NULL, 0), SNOW_ECONNREFUSED);
+    /* Bounded: the oldest entries give way. */
+    for (int i = 0; i < 300; i++) {
+        snprintf(node, sizeof node, "n%d@127.0.0.1", i);
+        learn(&far, node, "127.0.0.1:9");
+    }
+    ck_assert_snow_err(resolve(&far, "n0@127.0.0.1", NULL, 0), SNOW_ECONNREFUSED);
+    ck_assert_snow_ok(resolve(&far, "n299@127.0.0.1", got, sizeof got));
+    inst_stop(&far);
+
+    /* A registry that answers is authoritative: UNKNOWN stays unknown. */
+    inst_start(&a, "a", NULL);
+    inst_publish(&a, "a", 20001);
+    learn(&a, "gone@127.0.0.1", "127.0.0.1:7777");
+    ck_assert_snow_err(resolve(&a, "gone@127.0.0.1", NULL, 0), SNOW_ENONODE);
+    learn(&a, "a@127.0.0.1", "127.0.0.1:1");
+    ck_assert_snow_ok(resolve(&a, "a@127.0.0.1", got, sizeof got));
+    ck_assert_str_eq(got, "127.0.0.1:20001");
+    inst_stop(&a);
+}
+END_TEST
+
 START_TEST(static_entries_and_explicit_ports)
 {
     struct inst s, bad;
@@ -274,6 +320,7 @@ Suite *snow_test_suite(void)
         {"unknown", unknown_and_unreachable},
         {"static", static_entries_and_explicit_ports},
         {"lookups", host_name_lookups_are_bounded},
+        {"learned", learned_peers_are_a_fallback},
         {"takeover_stop", takeover_when_server_stops},
         {"takeover_kill", takeover_when_server_is_killed},
         {"name_taken", name_taken_and_republish},
