@@ -264,6 +264,37 @@ START_TEST(connect_to_dead_port_fails_within_timeout)
 }
 END_TEST
 
+START_TEST(connect_by_name_without_port_through_discovery)
+{
+    /* a registry port of this test's own, so parallel runs never share one */
+    char line[128];
+    snprintf(line, sizeof line, "discovery discovery_builtin port=%d\n",
+             20000 + (int)(getpid() % 20000));
+    const char *list = th_plugin_list("discovery", line);
+    struct tnode a, b, c;
+    ck_assert_int_eq(tnode_start(&a, "a", NULL, list, NULL), 0);
+    ck_assert_int_eq(tnode_start(&b, "b", NULL, list, NULL), 0);
+    char reply[512];
+    ck_assert_msg(tnode_cmd(&b, reply, sizeof reply, WAIT_MS, "connect a@127.0.0.1") == 0,
+                  "connect by name: %s", reply);
+    ck_assert_int_eq(tnode_cmd(&b, reply, sizeof reply, WAIT_MS, "ping a@127.0.0.1"), 0);
+    /* the node serving the registry goes away: another takes over */
+    tnode_stop(&a);
+    ck_assert_int_eq(tnode_start(&c, "c", NULL, list, NULL), 0);
+    int rc = -1;
+    for (long long end = th_now_ms() + WAIT_MS; rc != 0 && th_now_ms() < end;) {
+        rc = tnode_cmd(&c, reply, sizeof reply, WAIT_MS, "connect b@127.0.0.1");
+        if (rc != 0)
+            tnode_pump(&c, 100);
+    }
+    ck_assert_msg(rc == 0, "connect after takeover: %s", reply);
+    ck_assert_int_eq(tnode_cmd(&c, reply, sizeof reply, WAIT_MS, "connect nobody@127.0.0.1"), 1);
+    ck_assert_msg(strstr(reply, "SNOW_ENONODE") != NULL, "unknown name: %s", reply);
+    tnode_stop(&c);
+    tnode_stop(&b);
+}
+END_TEST
+
 /* A raw TCP connection to a node's listen address ("127.0.0.1:port"). */
 static int raw_connect(const struct tnode *n)
 {
@@ -369,6 +400,7 @@ Suite *snow_test_suite(void)
     tcase_add_test(tc, wrong_cookie_rejected_both_ways_existing_link_keeps_working);
     tcase_add_test(tc, simultaneous_dials_leave_exactly_one_link);
     tcase_add_test(tc, connect_to_dead_port_fails_within_timeout);
+    tcase_add_test(tc, connect_by_name_without_port_through_discovery);
     tcase_add_test(tc, garbage_and_truncated_handshakes_leave_node_serving);
     tcase_add_test(tc, silent_connections_closed_by_deadline_while_peer_connects);
     suite_add_tcase(s, tc);
