@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "relay.h"
 #include "snow_check.h"
 
 #define WAIT_MS 15000
@@ -295,6 +296,34 @@ START_TEST(connect_by_name_without_port_through_discovery)
 }
 END_TEST
 
+START_TEST(relay_cannot_authenticate_over_tls)
+{
+    struct tnode a, b;
+    start(&a, "a");
+    start(&b, "b");
+    bool tls = strcmp(th_transport(), "tls") == 0;
+    int port = 0;
+    struct relay *r = relay_start(atoi(strrchr(a.addr, ':') + 1), tls, &port);
+    ck_assert_ptr_nonnull(r);
+    char reply[512];
+    int rc = tnode_cmd(&b, reply, sizeof reply, WAIT_MS, "connect a@127.0.0.1:%d", port);
+    if (tls) {
+        /* the proofs are bound to each TLS session: the relay's two
+         * sessions differ, so neither side accepts the other */
+        ck_assert_msg(rc == 1 && strstr(reply, "SNOW_EAUTH") != NULL, "relay: %s", reply);
+        ck_assert_int_eq(tnode_cmd(&a, reply, sizeof reply, WAIT_MS, "nodes"), 0);
+        ck_assert_str_eq(reply, "OK 0");
+    } else {
+        /* plain tcp has no channel to bind to: a relay passes (the reason
+         * TLS is the default) */
+        ck_assert_msg(rc == 0, "tcp relay: %s", reply);
+    }
+    relay_stop(r);
+    tnode_stop(&b);
+    tnode_stop(&a);
+}
+END_TEST
+
 /* A raw TCP connection to a node's listen address ("127.0.0.1:port"). */
 static int raw_connect(const struct tnode *n)
 {
@@ -401,6 +430,7 @@ Suite *snow_test_suite(void)
     tcase_add_test(tc, simultaneous_dials_leave_exactly_one_link);
     tcase_add_test(tc, connect_to_dead_port_fails_within_timeout);
     tcase_add_test(tc, connect_by_name_without_port_through_discovery);
+    tcase_add_test(tc, relay_cannot_authenticate_over_tls);
     tcase_add_test(tc, garbage_and_truncated_handshakes_leave_node_serving);
     tcase_add_test(tc, silent_connections_closed_by_deadline_while_peer_connects);
     suite_add_tcase(s, tc);
