@@ -10,9 +10,8 @@ snowd="$top/contrib/snowd/snowd"
 export SNOW_PLUGIN_PATH="$top/plugins/.libs"
 work=$(mktemp -d /tmp/snow-demo.XXXXXX)
 cookie="demo-cookie-$RANDOM$RANDOM"
-pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${snowd_pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$work"
 }
@@ -20,46 +19,19 @@ trap cleanup EXIT
 
 say() { printf '\n== %s\n' "$*"; }
 
-# start NAME: a node with a console on a fifo; its output goes to NAME.out
+snowd_work=$work
+# shellcheck source=../snowd/console-lib.sh
+. "$top/contrib/snowd/console-lib.sh"
+
 start() {
-  local name=$1
-  mkfifo "$work/$name.in"
-  "$snowd" --console --name "$name@127.0.0.1" --cookie "$cookie" \
-    <"$work/$name.in" >"$work/$name.out" 2>"$work/$name.log" &
-  pids+=($!)
-  eval "exec {fd_$name}>\"$work/$name.in\""
-  wait_for "$name" '^READY' 20
-  printf '%s: %s\n' "$name" "$(grep '^READY' "$work/$name.out")"
+  snowd_start "$1" "$1@127.0.0.1" --cookie "$cookie"
+  printf '%s: %s\n' "$1" "$(grep '^READY' "$work/$1.out")"
 }
-
-# wait_for NAME REGEX SECONDS: until NAME's output has a matching line
-wait_for() {
-  local deadline=$((SECONDS + $3))
-  until grep -q -E "$2" "$work/$1.out" 2>/dev/null; do
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      echo "demo: timed out waiting for '$2' from $1" >&2
-      cat "$work/$1.log" >&2
-      exit 1
-    fi
-    sleep 0.05
-  done
-}
-
-# cmd NAME COMMAND...: send a console command, print its answer
+wait_for() { snowd_wait "$@"; }
 cmd() {
   local name=$1; shift
-  local fd="fd_$name"
-  local before
-  before=$(grep -c -E '^(OK|ERR)' "$work/$name.out" || true)
-  echo "$*" >&"${!fd}"
-  local deadline=$((SECONDS + 20))
-  until [ "$(grep -c -E '^(OK|ERR)' "$work/$name.out" || true)" -gt "$before" ]; do
-    [ "$SECONDS" -lt "$deadline" ] || { echo "demo: no answer to '$*' from $name" >&2; exit 1; }
-    sleep 0.02
-  done
-  printf '%s> %-36s %s\n' "$name" "$*" "$(grep -E '^(OK|ERR)' "$work/$name.out" | tail -n 1)"
+  printf '%s> %-36s %s\n' "$name" "$*" "$(snowd_cmd "$name" "$@")"
 }
-
 
 say "starting three nodes (TLS, cookie auth, built-in discovery)"
 start alpha
@@ -84,7 +56,7 @@ sleep 0.5
 cmd gamma sink_stat inbox
 
 say "gamma stops; alpha and beta log nodedown"
-echo quit >&"$fd_gamma"
+snowd_quit gamma
 wait_for alpha 'EVENT nodedown gamma' 10
 wait_for beta 'EVENT nodedown gamma' 10
 grep 'EVENT node' "$work/alpha.out" | sed 's/^/alpha: /'
@@ -92,5 +64,5 @@ grep 'EVENT node' "$work/beta.out" | sed 's/^/beta:  /'
 cmd alpha nodes
 
 say "done"
-echo quit >&"$fd_alpha"
-echo quit >&"$fd_beta"
+snowd_quit alpha
+snowd_quit beta
