@@ -80,6 +80,8 @@ static void pair(struct tnode *a, struct tnode *b)
     char cmd[300];
     snprintf(cmd, sizeof cmd, "connect %s", b->dial);
     ok(a, cmd);
+    /* b's side is up once a's `ready` arrived: wait, b sends to a next */
+    ck_assert_int_eq(tnode_wait_event(b, "nodeup a@127.0.0.1", WAIT_MS), 0);
     ok(a, "collect col");
 }
 
@@ -150,6 +152,7 @@ START_TEST(restarted_node_old_pids_are_dead_new_ones_work)
     char cmd[300];
     snprintf(cmd, sizeof cmd, "connect %s", b.dial);
     ok(&a, cmd);
+    ck_assert_int_eq(tnode_wait_event(&b, "nodeup a@127.0.0.1", WAIT_MS), 0);
     /* monitors on pids of the dead incarnation: noproc at once */
     ok(&a, "watch monitor 0 5");
     ck_assert_uint_eq(wait_stat(&a, "monitor:noproc", 5), 5);
