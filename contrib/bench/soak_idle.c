@@ -18,6 +18,22 @@ static void soak_body(const snow_term *arg)
     snow_receive(SNOW_INFINITY, &m); /* idle until shutdown */
 }
 
+static long soak_spawned;
+
+static void soak_spawner(const snow_term *arg)
+{
+    int64_t n = 0;
+    snow_term_int(arg, &n);
+    for (soak_spawned = 0; soak_spawned < n; soak_spawned++) {
+        snow_pid pid;
+        int rc = snow_spawn(soak_body, NULL, &pid);
+        if (rc != 0) {
+            fprintf(stderr, "spawn %ld: %s\n", soak_spawned, snow_strerror(rc));
+            snow_exit(snow_atom("spawn_failed"));
+        }
+    }
+}
+
 /* Resident and page-table bytes from /proc/self/status. */
 static void soak_mem(long *rss, long *pte)
 {
@@ -53,14 +69,19 @@ int main(int argc, char **argv)
     long rss0, pte0, rss1, pte1;
     soak_mem(&rss0, &pte0);
     double t0 = soak_now();
-    for (long i = 0; i < n; i++) {
-        snow_pid pid;
-        if ((rc = snow_spawn(soak_body, NULL, &pid)) != 0) {
-            fprintf(stderr, "spawn %ld: %s\n", i, snow_strerror(rc));
-            n = i;
-            break;
-        }
+    /* Spawned from a process, as applications do (a plain thread's spawn
+     * also wakes a parked scheduler each time). */
+    snow_term *count = snow_int(n);
+    snow_pid spawner;
+    snow_spawn(soak_spawner, count, &spawner);
+    snow_term_release(count);
+    snow_term *why = NULL;
+    snow_join(spawner, SNOW_INFINITY, &why);
+    if (!snow_term_is_atom(why, "normal")) {
+        fprintf(stderr, "spawner failed after %ld processes\n", soak_spawned);
+        n = soak_spawned;
     }
+    snow_term_release(why);
     while (atomic_load(&soak_started) < n)
         usleep(1000);
     double t1 = soak_now();
