@@ -17,7 +17,7 @@ struct sk_sched_set sk_scheds;
 /* Read through a non-inlined accessor: a process may resume on another
  * thread, and a compiler must not reuse a TLS address computed before a
  * switch. */
-static _Thread_local struct sk_sched *sched_tls;
+static _Thread_local struct sk_sched *sched_tls __attribute__((tls_model("initial-exec")));
 
 __attribute__((noinline)) struct sk_sched *sk_sched_self(void) { return sched_tls; }
 
@@ -389,6 +389,14 @@ int sk_sched_start(unsigned n)
         struct sk_sched *s = &sk_scheds.s[i];
         s->id = i;
         s->stacks.size = sk_stack_round(0);
+        if (sk_msg_pool_init(&s->msgs, n) < 0) {
+            sk_scheds.n = 0; /* no thread started yet */
+            for (unsigned k = 0; k < i; k++)
+                sk_msg_pool_fini(&sk_scheds.s[k].msgs, n);
+            free(sk_scheds.s);
+            sk_scheds.s = NULL;
+            return SNOW_ENOMEM;
+        }
         pthread_mutex_init(&s->mu, NULL);
         pthread_condattr_t ca;
         pthread_condattr_init(&ca);
@@ -420,6 +428,8 @@ void sk_sched_stop(void)
         pthread_mutex_destroy(&s->mu);
         pthread_cond_destroy(&s->cv);
     }
+    for (unsigned i = 0; i < sk_scheds.n; i++)
+        sk_msg_pool_fini(&sk_scheds.s[i].msgs, sk_scheds.n);
     free(sk_scheds.s);
     sk_scheds.s = NULL;
     sk_scheds.n = 0;
