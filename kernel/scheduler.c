@@ -136,8 +136,16 @@ void sk_proc_wake(struct sk_proc *p)
 void sk_proc_reduce_slow(struct sk_proc *p)
 {
     p->reds = SK_REDUCTIONS;
-    if (atomic_load_explicit(&p->sched->rq_len, memory_order_relaxed) > 0)
+    struct sk_sched *s = p->sched;
+    uint64_t next = atomic_load_explicit(&s->timer_next, memory_order_relaxed);
+    /* Yield to queued processes, and to due timers: they only fire from
+     * the scheduler loop, and a sleeper must not starve behind us. */
+    if (atomic_load_explicit(&s->rq_len, memory_order_relaxed) > 0 ||
+        (next && next <= sk_now_ns()))
         sk_sched_switch_out(p, SK_Y_YIELD);
+    /* A busy process (say, one that only sends) still sees exit signals:
+     * act on queued signals now; messages just move to the private list. */
+    sk_proc_drain(p);
 }
 
 /* Takes up to half of another scheduler's queue if it holds at least
