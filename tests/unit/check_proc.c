@@ -269,6 +269,72 @@ START_TEST(busy_process_can_be_killed)
 }
 END_TEST
 
+static bool is_even(const snow_term *m, void *ctx)
+{
+    (void)ctx;
+    int64_t v;
+    return snow_term_int(m, &v) == 0 && v % 2 == 0;
+}
+
+static bool is_atom_go(const snow_term *m, void *ctx)
+{
+    (void)ctx;
+    return snow_term_is_atom(m, "go");
+}
+
+static void body_go_later(const snow_term *arg)
+{
+    snow_pid to;
+    snow_term_pid(arg, &to);
+    snow_sleep(10);
+    snow_send(to, snow_atom("go"));
+}
+
+static void body_selective(const snow_term *arg)
+{
+    (void)arg;
+    for (int64_t i = 1; i <= 10; i++) {
+        snow_term *t = snow_int(i);
+        snow_send(snow_self(), t);
+        snow_term_release(t);
+    }
+    snow_term *m;
+    /* The evens come out first, in order... */
+    for (int64_t want = 2; want <= 10; want += 2) {
+        ck_assert_snow_ok(snow_receive_match(is_even, NULL, 0, &m));
+        int64_t v;
+        snow_term_int(m, &v);
+        ck_assert_int_eq(v, want);
+    }
+    ck_assert_snow_err(snow_receive_match(is_even, NULL, 0, &m), SNOW_ETIMEDOUT);
+    ck_assert_snow_err(snow_receive_match(is_even, NULL, 20, &m), SNOW_ETIMEDOUT);
+    /* ...a blocking match waits past the odd ones for a later message... */
+    snow_term *me = snow_pid_term(snow_self());
+    snow_pid helper;
+    ck_assert_snow_ok(snow_spawn(body_go_later, me, &helper));
+    snow_term_release(me);
+    ck_assert_snow_ok(snow_receive_match(is_atom_go, NULL, 10000, &m));
+    ck_assert(snow_term_is_atom(m, "go"));
+    /* ...and the skipped ones are still there, in their order. */
+    for (int64_t want = 1; want <= 9; want += 2) {
+        m = rt_recv(0);
+        int64_t v;
+        snow_term_int(m, &v);
+        ck_assert_int_eq(v, want);
+    }
+    ck_assert_snow_err(snow_receive(0, &m), SNOW_ETIMEDOUT);
+    ck_assert_snow_err(snow_receive_match(is_even, NULL, 0, NULL), SNOW_EINVAL);
+    rt_ok();
+}
+
+START_TEST(selective_receive_keeps_order)
+{
+    rt_start(2);
+    rt_run(body_selective, NULL, "ok", 10000);
+    rt_stop();
+}
+END_TEST
+
 Suite *snow_test_suite(void)
 {
     Suite *s = suite_create("proc");
@@ -284,6 +350,7 @@ Suite *snow_test_suite(void)
         {"plain_thread_sends_in_order", plain_thread_sends_in_order},
         {"spawn_opt_stack_size", spawn_opt_stack_size},
         {"join_after_exit_is_race_free", join_after_exit_is_race_free},
+        {"selective_receive_keeps_order", selective_receive_keeps_order},
         {"busy_process_can_be_killed", busy_process_can_be_killed},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
