@@ -312,6 +312,44 @@ int netio_connect(void *state, snow_conn *c, void *cs, const char *addr)
     return 0;
 }
 
+/* Copy the whole gather list into the queue with one reservation: many
+ * small frames per call are the common case, and one evbuffer_add each
+ * would cost more than the copying. */
+static int conn_queue(struct evbuffer *q, const struct snow_iov *iov, int iovcnt)
+{
+    size_t total = 0;
+    for (int i = 0; i < iovcnt; i++)
+        total += iov[i].len;
+    if (total == 0)
+        return 0;
+    struct evbuffer_iovec ext[2];
+    int n = evbuffer_reserve_space(q, (ev_ssize_t)total, ext, 2);
+    if (n < 1)
+        return -1;
+    int e = 0;
+    size_t off = 0; /* offset inside ext[e] */
+    for (int i = 0; i < iovcnt; i++) {
+        const unsigned char *src = iov[i].base;
+        size_t left = iov[i].len;
+        while (left > 0) {
+            size_t room = ext[e].iov_len - off;
+            if (room == 0) {
+                ext[e].iov_len = off;
+                e++;
+                off = 0;
+                continue;
+            }
+            size_t k = left < room ? left : room;
+            memcpy((unsigned char *)ext[e].iov_base + off, src, k);
+            off += k;
+            src += k;
+            left -= k;
+        }
+    }
+    ext[e].iov_len = off;
+    return evbuffer_commit_space(q, ext, e + 1);
+}
+
 int netio_send(void *state, snow_conn *c, void *cs, const struct snow_iov *iov, int iovcnt)
 {
     struct netio_conn *nc = cs;
@@ -321,9 +359,8 @@ int netio_send(void *state, snow_conn *c, void *cs, const struct snow_iov *iov, 
         return SNOW_ECLOSED;
     if (iovcnt < 0 || (iovcnt > 0 && iov == NULL))
         return SNOW_EINVAL;
-    for (int i = 0; i < iovcnt; i++)
-        if (iov[i].len > 0 && evbuffer_add(nc->q, iov[i].base, iov[i].len) != 0)
-            return SNOW_ENOMEM;
+    if (conn_queue(nc->q, iov, iovcnt) != 0)
+        return SNOW_ENOMEM;
     size_t queued = evbuffer_get_length(nc->q);
     /* Normally bytes wait for flush() so many frames share one write (one
      * TLS record); a large backlog goes out now. */

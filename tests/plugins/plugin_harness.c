@@ -191,7 +191,10 @@ static int svc_conn_recv(snow_plugin_ctx *ctx, snow_conn *c, const void *data, s
     c->recv_calls++;
     if (c->recv_result < 0)
         return c->recv_result;
-    evbuffer_add(c->rx, data, len);
+    if (ctx->p->on_recv)
+        ctx->p->on_recv(c, data, len);
+    else
+        evbuffer_add(c->rx, data, len);
     return 0;
 }
 

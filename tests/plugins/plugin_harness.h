@@ -20,7 +20,7 @@
  */
 
 #define TH_MAX_OPTS 8
-#define TH_MAX_CONNS 64
+#define TH_MAX_CONNS 1024
 
 /* The harness's definitions of the opaque handles. */
 struct snow_plugin_ctx {
@@ -63,6 +63,10 @@ struct th_plugin {
     const char *opt_val[TH_MAX_OPTS];
     int nopts;
     char last_msgid[64];        /* msgid of the last log line */
+    /* If set, conn_recv calls this instead of buffering into c->rx
+     * (benchmarks count bytes without keeping them). */
+    void (*on_recv)(struct snow_conn *c, const void *data, size_t len);
+    void *user;
     struct snow_conn *conns[TH_MAX_CONNS];
     int nconns;
 };
