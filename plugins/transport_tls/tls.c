@@ -73,7 +73,7 @@ static int tls_fail(struct netio_conn *nc, int rc, const char *during)
         return auth ? SNOW_EAUTH : SNOW_EPROTO;
     }
     if (rc == GNUTLS_E_NO_CERTIFICATE_FOUND || rc == GNUTLS_E_CERTIFICATE_REQUIRED) {
-        netio_set_reason(nc, "TLS %s: peer presented no certificate", during);
+        netio_set_reason(nc, "TLS %s: peer presented no certificate (or none from our CA)", during);
         return SNOW_EAUTH;
     }
     if (rc == GNUTLS_E_PUSH_ERROR || rc == GNUTLS_E_PULL_ERROR) {
