@@ -139,9 +139,15 @@ void netio_report_up(struct netio_conn *nc)
     nc->state = NETIO_UP;
     conn_update_write(nc);
     nc->np->svc->conn_up(nc->np->ctx, nc->c);
+    if (nc->state != NETIO_UP)
+        return;
     /* The kernel may have sent from inside conn_up. */
-    if (nc->state == NETIO_UP && evbuffer_get_length(nc->q) > 0)
+    if (evbuffer_get_length(nc->q) > 0)
         conn_write_now(nc);
+    /* A carrier handshake may have read application bytes along with its
+     * last message; the socket will not signal them again. */
+    if (nc->state == NETIO_UP && nc->np->carrier->handshake)
+        event_active(nc->ev_rd, EV_READ, 0);
 }
 
 static void conn_handshake(struct netio_conn *nc)

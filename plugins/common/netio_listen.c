@@ -13,12 +13,16 @@
 
 /* Accepts per readiness event: the listener must not starve live links. */
 #define NETIO_ACCEPT_BURST 32
+/* Out of descriptors: pause accepting this long instead of spinning on a
+ * level-triggered listener that cannot be drained. */
+#define NETIO_ACCEPT_PAUSE_MS 100
 
 struct netio_listener {
     struct netio_plugin *np;
     snow_listener *l;
     int fd;
     struct event *ev;
+    struct event *pause; /* re-arms ev after an EMFILE pause */
 };
 
 int netio_plugin_init(struct netio_plugin *np, const struct snow_services *svc,
@@ -95,6 +99,21 @@ static void listener_accept_one(struct netio_listener *nl, int fd,
     netio_connected(nc);
 }
 
+static void listener_resume(evutil_socket_t fd, short what, void *arg)
+{
+    struct netio_listener *nl = arg;
+    event_add(nl->ev, NULL);
+}
+
+static void listener_pause(struct netio_listener *nl)
+{
+    struct timeval tv = {0, NETIO_ACCEPT_PAUSE_MS * 1000};
+    if (nl->pause == NULL)
+        nl->pause = evtimer_new(nl->np->base, listener_resume, nl);
+    if (nl->pause != NULL && evtimer_add(nl->pause, &tv) == 0)
+        event_del(nl->ev);
+}
+
 static void listener_on_read(evutil_socket_t lfd, short what, void *arg)
 {
     struct netio_listener *nl = arg;
@@ -105,9 +124,13 @@ static void listener_on_read(evutil_socket_t lfd, short what, void *arg)
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
                 continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK)
-                nl->np->svc->log(nl->np->ctx, SNOW_LOG_WARN, "SNOW-NET-ACCEPT", "accept: %s",
-                                 strerror(errno));
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return;
+            int e = errno;
+            nl->np->svc->log(nl->np->ctx, SNOW_LOG_WARN, "SNOW-NET-ACCEPT", "accept: %s%s",
+                             strerror(e), e == EMFILE || e == ENFILE ? " (pausing)" : "");
+            if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM)
+                listener_pause(nl);
             return;
         }
         listener_accept_one(nl, fd, &ss, sl);
@@ -178,6 +201,8 @@ void netio_unlisten(void *state, snow_listener *l, void *lstate)
     struct netio_listener *nl = lstate;
     if (nl == NULL)
         return;
+    if (nl->pause)
+        event_free(nl->pause);
     event_free(nl->ev);
     close(nl->fd);
     free(nl);
