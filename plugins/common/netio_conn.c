@@ -289,6 +289,8 @@ int netio_connect(void *state, snow_conn *c, void *cs, const char *addr)
     char why[200] = "";
     struct sockaddr_storage ss;
     socklen_t sl;
+    if (netio_base(np) == NULL)
+        return SNOW_ESTATE;
     int rc = netio_addr_resolve(addr, false, &ss, &sl, why, sizeof why);
     if (rc != 0) {
         np->svc->log(np->ctx, SNOW_LOG_WARN, "SNOW-NET-ADDR", "connect: %s", why);

@@ -35,11 +35,8 @@ int netio_plugin_init(struct netio_plugin *np, const struct snow_services *svc,
     np->ctx = ctx;
     np->carrier = carrier;
     np->name = name;
-    np->base = svc->event_base(ctx);
-    if (np->base == NULL) {
-        snprintf(errbuf, errlen, "the kernel has no event base");
-        return SNOW_ESTATE;
-    }
+    /* The I/O loop may not run yet while the plugin list loads: the base
+     * is fetched when the first listen or connect needs it. */
     int64_t backlog = 128;
     if (svc->opt_int(ctx, args, "backlog", &backlog) != 0)
         backlog = 128; /* not in this plugin's schema: keep the default */
@@ -56,6 +53,16 @@ void netio_plugin_fini(struct netio_plugin *np)
 {
     free(np->rbuf);
     np->rbuf = NULL;
+}
+
+struct event_base *netio_base(struct netio_plugin *np)
+{
+    if (np->base == NULL)
+        np->base = np->svc->event_base(np->ctx);
+    if (np->base == NULL)
+        np->svc->log(np->ctx, SNOW_LOG_ERROR, "SNOW-NET-NOLOOP",
+                     "%s: the kernel's I/O loop is not running", np->name);
+    return np->base;
 }
 
 int netio_ctl(void *state, int op, void *arg)
@@ -144,6 +151,8 @@ int netio_listen(void *state, snow_listener *l, const char *addr, void **lstate,
     char why[200] = "";
     struct sockaddr_storage ss;
     socklen_t sl;
+    if (netio_base(np) == NULL)
+        return SNOW_ESTATE;
     int rc = netio_addr_resolve(addr, true, &ss, &sl, why, sizeof why);
     if (rc != 0) {
         np->svc->log(np->ctx, SNOW_LOG_ERROR, "SNOW-NET-ADDR", "listen: %s", why);
