@@ -98,6 +98,7 @@ struct netio_conn {
     struct event *ev_rd;
     struct event *ev_wr;
     struct event *ev_deadline;  /* carrier handshake deadline, or NULL */
+    struct event *ev_defer;     /* reports owed from inside an ops call */
     struct evbuffer *q;         /* bytes accepted by send(), not yet written */
     void *cx;                   /* carrier's per-connection state */
     struct sockaddr_storage peer;

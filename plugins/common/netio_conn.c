@@ -83,7 +83,9 @@ static void conn_fail_deferred(struct netio_conn *nc, int code)
         return;
     nc->state = NETIO_DEAD;
     conn_disarm(nc);
-    event_active(nc->ev_wr, EV_WRITE, 1);
+    /* Not ev_wr: an I/O event activated by hand and then event_add()ed
+     * before it runs is never put back into epoll. */
+    event_active(nc->ev_defer, EV_TIMEOUT, 1);
 }
 
 static void conn_update_write(struct netio_conn *nc)
@@ -212,13 +214,19 @@ static void conn_on_read(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+/* What an ops call could not report itself: a failure, or drained. */
+static void conn_on_defer(evutil_socket_t fd, short what, void *arg)
+{
+    struct netio_conn *nc = arg;
+    if (nc->err != 0)
+        netio_fail(nc, nc->err);
+    else
+        conn_maybe_drained(nc);
+}
+
 static void conn_on_write(evutil_socket_t fd, short what, void *arg)
 {
     struct netio_conn *nc = arg;
-    if (nc->err != 0) {
-        netio_fail(nc, nc->err); /* deferred report from an ops call */
-        return;
-    }
     if (nc->state == NETIO_CONNECTING) {
         int soerr = 0;
         socklen_t sl = sizeof soerr;
@@ -251,8 +259,9 @@ int netio_conn_init(struct netio_plugin *np, struct netio_conn *nc, snow_conn *c
     nc->fd = fd;
     nc->ev_rd = event_new(np->base, fd, EV_READ | EV_PERSIST, conn_on_read, nc);
     nc->ev_wr = event_new(np->base, fd, EV_WRITE | EV_PERSIST, conn_on_write, nc);
+    nc->ev_defer = event_new(np->base, -1, 0, conn_on_defer, nc);
     nc->q = evbuffer_new();
-    if (nc->ev_rd == NULL || nc->ev_wr == NULL || nc->q == NULL)
+    if (nc->ev_rd == NULL || nc->ev_wr == NULL || nc->ev_defer == NULL || nc->q == NULL)
         return SNOW_ENOMEM;
     int one = 1;
     /* Frames are coalesced above us; Nagle would only add latency. */
@@ -272,9 +281,11 @@ static void conn_release(struct netio_conn *nc)
         event_free(nc->ev_wr);
     if (nc->ev_deadline)
         event_free(nc->ev_deadline);
+    if (nc->ev_defer)
+        event_free(nc->ev_defer);
     if (nc->q)
         evbuffer_free(nc->q);
-    nc->ev_rd = nc->ev_wr = nc->ev_deadline = NULL;
+    nc->ev_rd = nc->ev_wr = nc->ev_deadline = nc->ev_defer = NULL;
     nc->q = NULL;
     if (nc->fd >= 0)
         close(nc->fd);
@@ -394,7 +405,11 @@ void netio_flush(void *state, snow_conn *c, void *cs)
         return;
     if (evbuffer_get_length(nc->q) > 0 && conn_write_now(nc) < 0)
         return;
-    conn_maybe_drained(nc);
+    /* conn_drained is owed, but not from inside flush: the kernel answers
+     * it with send+flush, which would nest one level per batch under load.
+     * The write callback reports it on the next loop iteration. */
+    if (nc->reported_queue && evbuffer_get_length(nc->q) == 0)
+        event_active(nc->ev_defer, EV_TIMEOUT, 1);
 }
 
 void netio_close(void *state, snow_conn *c, void *cs)

@@ -509,6 +509,11 @@ bool th_bulk_both_ways(struct event_base *base, struct snow_conn *a, struct snow
         .b = {.c = b, .total = bytes, .seed = 91, .rng = 2},
     };
     th_run_until(base, harness_bulk_done, &hb, timeout_ms);
+    if (getenv("SNOW_TEST_VERBOSE"))
+        fprintf(stderr, "bulk: a sent %zu q %d dr %d/%d rx %zu; b sent %zu q %d dr %d/%d rx %zu\n",
+                hb.a.sent, hb.a.last_queued, hb.a.c->drained, hb.a.drained_seen,
+                evbuffer_get_length(a->rx), hb.b.sent, hb.b.last_queued, hb.b.c->drained,
+                hb.b.drained_seen, evbuffer_get_length(b->rx));
     if (hb.a.err || hb.b.err) {
         fprintf(stderr, "send failed: %s / %s\n", snow_strerror_name(hb.a.err),
                 snow_strerror_name(hb.b.err));
