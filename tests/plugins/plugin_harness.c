@@ -200,6 +200,8 @@ static int svc_conn_recv(snow_plugin_ctx *ctx, snow_conn *c, const void *data, s
 
 static void svc_conn_drained(snow_plugin_ctx *ctx, snow_conn *c)
 {
+    if (ctx->p->in_op)
+        c->reentered++;
     c->drained++;
 }
 
@@ -210,6 +212,8 @@ static void harness_deferred_close(evutil_socket_t fd, short what, void *arg)
 
 static void svc_conn_closed(snow_plugin_ctx *ctx, snow_conn *c, int code, const char *reason)
 {
+    if (ctx->p->in_op)
+        c->reentered++;
     c->closed = true;
     c->code = code;
     snprintf(c->reason, sizeof c->reason, "%s", reason ? reason : "");
@@ -353,13 +357,28 @@ int th_connect(struct th_plugin *p, const char *addr, struct snow_conn **out)
     return rc;
 }
 
-int th_send(struct snow_conn *c, const void *data, size_t len)
+int th_sendv(struct snow_conn *c, const struct snow_iov *iov, int iovcnt)
+{
+    c->p->in_op = true;
+    int rc = th_transport(c->p)->send(c->p->state, c, c->cs, iov, iovcnt);
+    c->p->in_op = false;
+    return rc;
+}
+
+void th_flush(struct snow_conn *c)
 {
     const struct snow_transport_ops *ops = th_transport(c->p);
-    struct snow_iov iov = {data, len};
-    int rc = ops->send(c->p->state, c, c->cs, &iov, 1);
+    c->p->in_op = true;
     if (ops->flush)
         ops->flush(c->p->state, c, c->cs);
+    c->p->in_op = false;
+}
+
+int th_send(struct snow_conn *c, const void *data, size_t len)
+{
+    struct snow_iov iov = {data, len};
+    int rc = th_sendv(c, &iov, 1);
+    th_flush(c);
     return rc;
 }
 
@@ -444,7 +463,6 @@ static uint32_t harness_rand(uint32_t *s)
 static void harness_pump(struct harness_sender *s)
 {
     static unsigned char buf[32][4096];
-    const struct snow_transport_ops *ops = th_transport(s->c->p);
     while (s->sent < s->total && s->err == 0) {
         if (s->last_queued > 512 * 1024 && s->c->drained == s->drained_seen)
             return; /* wait for conn_drained */
@@ -462,14 +480,13 @@ static void harness_pump(struct harness_sender *s)
             iov[k].len = len;
             s->sent += len;
         }
-        int rc = ops->send(s->c->p->state, s->c, s->c->cs, iov, k);
+        int rc = th_sendv(s->c, iov, k);
         if (rc < 0) {
             s->err = rc;
             return;
         }
         s->last_queued = rc;
-        if (ops->flush)
-            ops->flush(s->c->p->state, s->c, s->c->cs);
+        th_flush(s->c);
     }
 }
 
