@@ -126,8 +126,16 @@ static int tls_handshake(void *pstate, struct netio_conn *nc)
     gnutls_session_t s = ((struct tls_conn *)nc->cx)->s;
     for (;;) {
         int rc = gnutls_handshake(s);
-        if (rc == 0)
+        if (rc == 0) {
+            struct netio_plugin *np = pstate;
+            if (np->svc->log_enabled(np->ctx, SNOW_LOG_DEBUG)) {
+                char *desc = gnutls_session_get_desc(s);
+                np->svc->log(np->ctx, SNOW_LOG_DEBUG, "SNOW-TLS-UP", "%s session %s",
+                             nc->inbound ? "server" : "client", desc ? desc : "?");
+                gnutls_free(desc);
+            }
             return 0;
+        }
         if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
             nc->want_write = gnutls_record_get_direction(s) == 1;
             return NETIO_AGAIN;
