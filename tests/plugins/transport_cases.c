@@ -73,6 +73,23 @@ START_TEST(connect_both_sides_up)
 }
 END_TEST
 
+START_TEST(no_event_loop_yet)
+{
+    /* Plugins load before the I/O loop runs: listen and connect then
+     * answer SNOW_ESTATE, and work once the loop exists. */
+    struct tc_env e;
+    env_up(&e, false);
+    e.srv->base = NULL;
+    ck_assert_snow_err(th_listen(e.srv, "127.0.0.1:0", &e.l), SNOW_ESTATE);
+    struct snow_conn *c;
+    e.cli->base = NULL;
+    ck_assert_snow_err(th_connect(e.cli, "127.0.0.1:9", &c), SNOW_ESTATE);
+    e.srv->base = e.cli->base = e.base;
+    ck_assert_snow_ok(th_listen(e.srv, "127.0.0.1:0", &e.l));
+    env_down(&e);
+}
+END_TEST
+
 START_TEST(bulk_both_ways_in_order)
 {
     struct tc_env e;
@@ -292,6 +309,7 @@ void transport_cases_add(Suite *s, const char *plugin, const char *const *opts)
     cases_add(s, "listen_port0_reports_port", listen_port0_reports_port);
     cases_add(s, "connect_both_sides_up", connect_both_sides_up);
     cases_add(s, "bulk_both_ways_in_order", bulk_both_ways_in_order);
+    cases_add(s, "no_event_loop_yet", no_event_loop_yet);
     cases_add(s, "many_small_frames_one_send", many_small_frames_one_send);
     cases_add(s, "drained_after_flush_not_inside", drained_after_flush_not_inside);
     cases_add(s, "peer_close_reported_closed", peer_close_reported_closed);
