@@ -272,7 +272,9 @@ int netio_conn_init(struct netio_plugin *np, struct netio_conn *nc, snow_conn *c
 /* Free everything a conn holds; safe on a zeroed or half-built conn. */
 static void conn_release(struct netio_conn *nc)
 {
-    if (nc->np && nc->cx && nc->np->carrier->release)
+    if (nc->np == NULL)
+        return; /* never set up (zeroed state; fd 0 is not ours) or released */
+    if (nc->cx && nc->np->carrier->release)
         nc->np->carrier->release(nc->np, nc);
     nc->cx = NULL;
     if (nc->ev_rd)
@@ -291,6 +293,7 @@ static void conn_release(struct netio_conn *nc)
         close(nc->fd);
     nc->fd = -1;
     nc->state = NETIO_DEAD;
+    nc->np = NULL;
 }
 
 int netio_connect(void *state, snow_conn *c, void *cs, const char *addr)

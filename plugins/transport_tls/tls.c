@@ -218,7 +218,8 @@ static int tls_write_out(void *pstate, struct netio_conn *nc, struct evbuffer *q
         }
         if (r < 0)
             return tls_fail(nc, (int)r, "send");
-        evbuffer_drain(q, tc->pending);
+        /* r is what the record carried (the original size on a retry). */
+        evbuffer_drain(q, (size_t)r);
         tc->pending = 0;
     }
 }

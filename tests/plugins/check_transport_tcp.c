@@ -27,6 +27,14 @@ START_TEST(no_channel_binding)
     struct snow_ctl_text t = {buf, sizeof buf};
     ck_assert_snow_ok(ops->ctl(p->state, SNOW_CTL_STATUS, &t));
     ck_assert_ptr_nonnull(strstr(buf, "tcp"));
+    /* close() on state the transport never set up (all zero) must not
+     * close descriptor 0. */
+    void *zero = calloc(1, ops->conn_state_size);
+    int fd0 = fcntl(0, F_GETFD);
+    ops->close(p->state, NULL, zero);
+    ops->close(p->state, NULL, zero);
+    ck_assert_int_eq(fcntl(0, F_GETFD), fd0);
+    free(zero);
     th_plugin_unload(p);
     event_base_free(base);
 }
