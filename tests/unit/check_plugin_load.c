@@ -158,6 +158,26 @@ START_TEST(not_found_names_the_search_path)
 }
 END_TEST
 
+START_TEST(dlopen_failure_hints_at_ldd)
+{
+    char path[] = "/tmp/snow-junk-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, "not an ELF file\n", 16), 16);
+    close(fd);
+    char text[128];
+    snprintf(text, sizeof text, "bridge junk %s\n", path);
+    ck_assert_snow_err(load(text), SNOW_EPLUGIN);
+    unlink(path);
+    char head[256];
+    snprintf(head, sizeof head, "t.conf:1: plugin \"junk\" (%s): dlopen failed: ", path);
+    ck_assert_msg(strncmp(err, head, strlen(head)) == 0, "got: %s", err);
+    const char *tail = " (check its dependencies with ldd)";
+    ck_assert_str_eq(err + strlen(err) - strlen(tail), tail);
+    ck_assert_uint_eq(set.n, 0);
+}
+END_TEST
+
 START_TEST(bad_magic_is_refused)
 {
     char want[1400];
@@ -542,6 +562,7 @@ Suite *snow_test_suite(void)
         {"options", options_reach_the_plugin},
         {"absolute_path", absolute_path_is_used_as_given},
         {"not_found", not_found_names_the_search_path},
+        {"dlopen_fails", dlopen_failure_hints_at_ldd},
         {"bad_magic", bad_magic_is_refused},
         {"abi_major", abi_major_names_both_versions},
         {"abi_minor", abi_minor_names_both_versions},
