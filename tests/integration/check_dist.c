@@ -17,22 +17,15 @@
 
 #define WAIT_MS 15000
 
-static const char *plugins(void)
-{
-    return th_plugin_list("dist", NULL);
-}
-
 static void start(struct tnode *n, const char *alive)
 {
-    ck_assert_msg(tnode_start(n, alive, NULL, plugins(), NULL) == 0, "node %s did not start",
-                  alive);
+    ck_assert_msg(tnode_start_default(n, alive, NULL) == 0, "node %s did not start", alive);
 }
 
 static void start_tick(struct tnode *n, const char *alive, const char *tick_ms)
 {
     const char *extra[] = {"--tick", tick_ms, NULL};
-    ck_assert_msg(tnode_start(n, alive, NULL, plugins(), extra) == 0, "node %s did not start",
-                  alive);
+    ck_assert_msg(tnode_start_default(n, alive, extra) == 0, "node %s did not start", alive);
 }
 
 static void connect_ok(struct tnode *from, struct tnode *to)
@@ -170,7 +163,7 @@ START_TEST(wrong_cookie_rejected_both_ways_existing_link_keeps_working)
     start(&a, "a");
     start(&b, "b");
     connect_ok(&b, &a);
-    ck_assert_int_eq(tnode_start(&evil, "evil", "not-the-cookie", plugins(), NULL), 0);
+    ck_assert_int_eq(tnode_start(&evil, "evil", "not-the-cookie", th_plugin_list("default", NULL), NULL), 0);
     char reply[512];
     ck_assert_int_eq(tnode_cmd(&evil, reply, sizeof reply, WAIT_MS, "connect %s", a.dial), 1);
     ck_assert_msg(strstr(reply, "SNOW_EAUTH") != NULL, "evil -> a: %s", reply);
@@ -383,7 +376,7 @@ START_TEST(silent_connections_closed_by_deadline_while_peer_connects)
     }
     struct tnode a, b;
     const char *extra[] = {"--handshake", "1000", NULL};
-    ck_assert_int_eq(tnode_start(&a, "a", NULL, plugins(), extra), 0);
+    ck_assert_int_eq(tnode_start_default(&a, "a", extra), 0);
     enum { SILENT = 1000 };
     static int fds[SILENT];
     for (int i = 0; i < SILENT; i++) {

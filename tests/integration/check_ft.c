@@ -10,15 +10,9 @@
 
 #define WAIT_MS 15000
 
-static const char *plugins(void)
-{
-    return th_plugin_list("ft", NULL);
-}
-
 static void start(struct tnode *n, const char *alive)
 {
-    ck_assert_msg(tnode_start(n, alive, NULL, plugins(), NULL) == 0, "node %s did not start",
-                  alive);
+    ck_assert_msg(tnode_start_default(n, alive, NULL) == 0, "node %s did not start", alive);
 }
 
 static void ok(struct tnode *n, const char *cmd)
