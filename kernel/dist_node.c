@@ -180,6 +180,7 @@ const char *snow_node_address(void)
 
 struct connect_job {
     const struct sk_node_name *name;
+    const char *addr; /* explicit transport address, or NULL */
     struct sk_dwait *w;
     int rc;
 };
@@ -197,9 +198,12 @@ static void connect_on_io(void *arg)
         sk_dwait_add(&c->waiters, j->w);
         return;
     }
-    if (j->name->port != 0) {
+    if (j->name->port != 0 || j->addr != NULL) {
         char addr[SK_ADDR_MAX];
-        snprintf(addr, sizeof addr, "%s:%u", j->name->host, (unsigned)j->name->port);
+        if (j->addr)
+            snprintf(addr, sizeof addr, "%s", j->addr);
+        else
+            snprintf(addr, sizeof addr, "%s:%u", j->name->host, (unsigned)j->name->port);
         int rc;
         c = sk_dconn_dial(j->name->full, addr, &rc);
         if (c == NULL) {
@@ -216,7 +220,7 @@ static void connect_on_io(void *arg)
     j->rc = sk_dist_resolve_and_dial(j->name->full, j->w);
 }
 
-int snow_node_connect_timeout(const char *name, int64_t timeout_ms)
+static int node_connect(const char *name, const char *addr, int64_t timeout_ms)
 {
     node_error[0] = '\0';
     if (!sk_dist.started)
@@ -231,7 +235,7 @@ int snow_node_connect_timeout(const char *name, int64_t timeout_ms)
         timeout_ms = sk_dist.connect_timeout_ms;
     struct sk_dwait w;
     sk_dwait_init(&w);
-    struct connect_job job = {.name = &n, .w = &w};
+    struct connect_job job = {.name = &n, .addr = addr, .w = &w};
     int rc = sk_io_run_sync(connect_on_io, &job);
     if (rc == 0)
         rc = job.rc;
@@ -241,6 +245,18 @@ int snow_node_connect_timeout(const char *name, int64_t timeout_ms)
     if (rc != 0)
         return node_fail(rc, "connect to %s: %s", n.full, snow_strerror(rc));
     return 0;
+}
+
+int snow_node_connect_timeout(const char *name, int64_t timeout_ms)
+{
+    return node_connect(name, NULL, timeout_ms);
+}
+
+int snow_node_connect_addr(const char *name, const char *addr, int64_t timeout_ms)
+{
+    if (addr == NULL || *addr == '\0' || strlen(addr) >= SK_ADDR_MAX)
+        return node_fail(SNOW_EINVAL, "connect: bad address");
+    return node_connect(name, addr, timeout_ms);
 }
 
 int snow_node_connect(const char *name)

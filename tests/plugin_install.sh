@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Third-party promise: `make install DESTDIR=...`, build the example transport
 # out of tree with only `pkg-config snow-plugin`, then load it with a program
@@ -73,4 +73,20 @@ if LD_LIBRARY_PATH="$libdir" "$tmp/load_list" "$tmp/bad.conf" 2>"$tmp/err"; then
 fi
 grep -q "bad.conf:1:[0-9]*: plugin \"unix\" ($so): unknown option \"backlg\" (did you mean \"backlog\"?)" "$tmp/err" ||
   { cat "$tmp/err"; echo "FAIL: wrong message"; exit 1; }
-echo "PASS: staged install, out-of-tree example build, load"
+# Two installed snowd nodes talk over the third-party transport.
+bindir=$(staged "$($PKG_CONFIG --variable=prefix snow)/bin")
+plugindir=$(staged "$($PKG_CONFIG --variable=plugindir snow-plugin)")
+printf 'transport unix %s\nauth auth_cookie\n' "$so" >"$tmp/unix.conf"
+snowd_work=$tmp
+snowd="$bindir/snowd"
+. "$src/contrib/snowd/console-lib.sh"
+trap 'snowd_reap; rm -rf "$tmp"' EXIT
+export LD_LIBRARY_PATH="$libdir" SNOW_PLUGIN_PATH="$plugindir"
+snowd_start a a@localhost --cookie unix-test --plugins "$tmp/unix.conf" --listen "$tmp/a.sock"
+snowd_start b b@localhost --cookie unix-test --plugins "$tmp/unix.conf" --listen "$tmp/b.sock"
+r=$(snowd_cmd b connect_addr a@localhost "$tmp/a.sock")
+test "$r" = OK || { echo "FAIL: connect over the unix transport: $r"; cat "$tmp/b.log"; exit 1; }
+r=$(snowd_cmd b ping a@localhost)
+test "$r" = "OK pong a@localhost" || { echo "FAIL: ping over the unix transport: $r"; exit 1; }
+snowd_quit a; snowd_quit b
+echo "PASS: staged install, out-of-tree example build, load, two nodes over it"

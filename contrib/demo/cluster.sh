@@ -11,8 +11,7 @@ export SNOW_PLUGIN_PATH="$top/plugins/.libs"
 work=$(mktemp -d /tmp/snow-demo.XXXXXX)
 cookie="demo-cookie-$RANDOM$RANDOM"
 cleanup() {
-  for p in "${snowd_pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  snowd_reap
   rm -rf "$work"
 }
 trap cleanup EXIT

@@ -59,3 +59,15 @@ snowd_quit() {
 snowd_stat() {
   snowd_cmd "$1" stats | tr ' ' '\n' | sed -n "s/^$2=//p" | grep . || echo 0
 }
+
+# snowd_reap: give every node started here up to 5 s to exit (after
+# snowd_quit), then SIGKILL the rest; only our own pids.
+snowd_reap() {
+  local deadline=$((SECONDS + 5)) p
+  for p in "${snowd_pids[@]}"; do
+    while kill -0 "$p" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.05; done
+    kill -9 "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
+  snowd_pids=()
+}

@@ -15,6 +15,7 @@
 /*
  * Commands (answers start with OK or ERR <SNOW_E name> <text>):
  *   connect NAME            snow_node_connect
+ *   connect_addr NAME ADDR  snow_node_connect_addr (a transport address)
  *   disconnect NAME         snow_node_disconnect
  *   nodes                   OK <n> <name>...
  *   self                    OK <name>
@@ -124,6 +125,8 @@ bool snowd_console_line(char *line)
         return false;
     } else if (strcmp(cmd, "connect") == 0 && a1) {
         answer_rc(snow_node_connect(a1));
+    } else if (strcmp(cmd, "connect_addr") == 0 && a1 && a2) {
+        answer_rc(snow_node_connect_addr(a1, a2, -1));
     } else if (strcmp(cmd, "disconnect") == 0 && a1) {
         answer_rc(snow_node_disconnect(a1));
     } else if (strcmp(cmd, "nodes") == 0) {

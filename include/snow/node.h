@@ -55,6 +55,11 @@ SNOW_API int snow_node_stop(void);
 SNOW_API int snow_node_connect(const char *name);
 SNOW_API int snow_node_connect_timeout(const char *name, int64_t timeout_ms);
 
+/* As snow_node_connect, dialling the transport address `addr` as written
+ * (e.g. a socket path for a Unix-domain transport) instead of resolving
+ * the name; the node that answers must be `name`. */
+SNOW_API int snow_node_connect_addr(const char *name, const char *addr, int64_t timeout_ms);
+
 /* Closes the connection to `name` (both sides see nodedown). 0, or
  * SNOW_ENOCONN if not connected. */
 SNOW_API int snow_node_disconnect(const char *name);

@@ -22,8 +22,7 @@ if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null || ! ip netns add "$ns_a" 2
 fi
 snowd_work=$(mktemp -d /tmp/snow-netcut.XXXXXX)
 cleanup() {
-  for p in "${snowd_pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  snowd_reap
   ip netns del "$ns_a" 2>/dev/null || true
   ip netns del "$ns_b" 2>/dev/null || true
   rm -rf "$snowd_work"
