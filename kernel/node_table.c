@@ -12,6 +12,9 @@
 static _Atomic(struct sk_node *) table[SK_NODE_SLOTS];
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned next_slot = 1; /* under table_lock */
+/* Bumped whenever a slot is added or the table reset, so per-thread caches
+ * of name lookups know when to look again. */
+static atomic_uint table_gen;
 
 static struct sk_node *node_new(uint16_t slot, const char *name, uint32_t creation)
 {
@@ -76,6 +79,7 @@ int sk_node_table_intern(const char *name, uint32_t creation, uint16_t *slot)
     }
     atomic_store_explicit(&table[next_slot], n, memory_order_release);
     *slot = (uint16_t)next_slot++;
+    atomic_fetch_add_explicit(&table_gen, 1, memory_order_release);
     pthread_mutex_unlock(&table_lock);
     return 0;
 }
@@ -85,8 +89,19 @@ struct sk_node *sk_node_table_get(uint16_t slot)
     return atomic_load_explicit(&table[slot], memory_order_acquire);
 }
 
+/* Named sends look up the same node over and over: remember the last
+ * answer per thread until the table changes. */
+static _Thread_local struct {
+    unsigned gen;
+    int slot;
+    char name[256];
+} find_cache = {.slot = -1};
+
 int sk_node_table_find(const char *name)
 {
+    unsigned gen = atomic_load_explicit(&table_gen, memory_order_acquire);
+    if (find_cache.slot >= 0 && find_cache.gen == gen && strcmp(find_cache.name, name) == 0)
+        return find_cache.slot;
     int best = -1;
     pthread_mutex_lock(&table_lock);
     for (unsigned s = 1; s < next_slot; s++) {
@@ -95,6 +110,11 @@ int sk_node_table_find(const char *name)
             best = (int)s; /* later slots are newer incarnations */
     }
     pthread_mutex_unlock(&table_lock);
+    if (best >= 0 && strlen(name) < sizeof find_cache.name) {
+        strcpy(find_cache.name, name);
+        find_cache.slot = best;
+        find_cache.gen = gen;
+    }
     return best;
 }
 
@@ -114,5 +134,6 @@ void sk_node_table_reset(void)
         }
     }
     next_slot = 1;
+    atomic_fetch_add_explicit(&table_gen, 1, memory_order_release);
     pthread_mutex_unlock(&table_lock);
 }
