@@ -68,27 +68,37 @@ struct snow_stf_opts sk_dist_stf_opts(void)
 
 #define route_stf_opts sk_dist_stf_opts
 
-/* ---- encoding a term onto the sending thread's scratch buffer ---- */
+/* ---- encoding a term on the sending thread ---- */
 
-static _Thread_local struct sk_buf scratch;
+/* Small messages encode into a buffer on the caller's stack; larger ones
+ * into one exact-size allocation (the size query comes from the first try). */
+struct route_enc {
+    uint8_t *data;
+    size_t len;
+    uint8_t small[512];
+};
 
-/* Encodes t into the thread's scratch buffer; returns its length via *len. */
-static int route_encode(const snow_term *t, size_t *len)
+static int route_encode(const snow_term *t, struct route_enc *e)
 {
     struct snow_stf_opts o = route_stf_opts();
     char err[256];
-    if (scratch.cap < 256 && sk_buf_reserve(&scratch, 256) != 0)
-        return SNOW_ENOMEM;
-    int rc = snow_stf_encode_into(t, &o, scratch.data, scratch.cap, len, err, sizeof err);
+    e->data = e->small;
+    int rc = snow_stf_encode_into(t, &o, e->small, sizeof e->small, &e->len, err, sizeof err);
     if (rc == SNOW_ERANGE) {
-        scratch.len = 0;
-        if (sk_buf_reserve(&scratch, *len) != 0)
+        e->data = malloc(e->len);
+        if (e->data == NULL)
             return SNOW_ENOMEM;
-        rc = snow_stf_encode_into(t, &o, scratch.data, scratch.cap, len, err, sizeof err);
+        rc = snow_stf_encode_into(t, &o, e->data, e->len, &e->len, err, sizeof err);
     }
     if (rc != 0 && rc != SNOW_ENOMEM)
         sk_log(SK_LOG_WARN, "SNOW-DIST-ENCODE", "message not sent: %s", err);
     return rc;
+}
+
+static void route_enc_free(struct route_enc *e)
+{
+    if (e->data != e->small)
+        free(e->data);
 }
 
 /* A sender that outruns the connection waits until the I/O thread has
@@ -121,13 +131,14 @@ static int route_send(void *ctx, snow_pid from, snow_pid to, const snow_term *ms
     struct sk_node *n = route_node(to);
     if (n == NULL)
         return SNOW_ENOCONN;
-    size_t len;
-    int rc = route_encode(msg, &len);
-    if (rc != 0)
-        return rc;
-    uint8_t head[8];
-    sk_put_u64(head, to & SNOW_LOCAL_MASK);
-    rc = sk_dout_frame(n, SK_F_SEND, head, sizeof head, scratch.data, len);
+    struct route_enc e;
+    int rc = route_encode(msg, &e);
+    if (rc == 0) {
+        uint8_t head[8];
+        sk_put_u64(head, to & SNOW_LOCAL_MASK);
+        rc = sk_dout_frame(n, SK_F_SEND, head, sizeof head, e.data, e.len);
+    }
+    route_enc_free(&e);
     route_backpressure(n);
     return rc;
 }
@@ -142,16 +153,17 @@ static int route_send_named(void *ctx, snow_pid from, const char *name, const ch
     int slot = sk_node_table_find(node);
     if (slot < 0)
         return SNOW_ENOCONN;
-    size_t len;
-    int rc = route_encode(msg, &len);
-    if (rc != 0)
-        return rc;
-    uint8_t head[256];
-    head[0] = (uint8_t)nlen;
-    memcpy(head + 1, name, nlen);
+    struct route_enc e;
+    int rc = route_encode(msg, &e);
     /* the newest incarnation's slot is the one with the live connection */
     struct sk_node *n = sk_node_table_get((uint16_t)slot);
-    rc = sk_dout_frame(n, SK_F_SEND_NAMED, head, 1 + nlen, scratch.data, len);
+    if (rc == 0) {
+        uint8_t head[256];
+        head[0] = (uint8_t)nlen;
+        memcpy(head + 1, name, nlen);
+        rc = sk_dout_frame(n, SK_F_SEND_NAMED, head, 1 + nlen, e.data, e.len);
+    }
+    route_enc_free(&e);
     route_backpressure(n);
     return rc;
 }
@@ -170,13 +182,18 @@ static int route_ctl(snow_pid remote, unsigned type, uint64_t a, uint64_t b, uin
         sk_put_u64(head + h, ids[i] & SNOW_LOCAL_MASK);
     if (with_flags)
         head[h++] = flags;
-    size_t len = 0;
+    struct route_enc e = {.data = NULL, .len = 0};
     if (term != NULL) {
-        int rc = route_encode(term, &len);
-        if (rc != 0)
+        int rc = route_encode(term, &e);
+        if (rc != 0) {
+            route_enc_free(&e);
             return rc;
+        }
     }
-    return sk_dout_frame(n, type, head, h, term ? scratch.data : NULL, len);
+    int rc = sk_dout_frame(n, type, head, h, e.data, e.len);
+    if (term != NULL)
+        route_enc_free(&e);
+    return rc;
 }
 
 /* Links and monitors are recorded before their frame is queued, so a
