@@ -237,6 +237,9 @@ void sk_proc_cleanup(struct sk_proc *p)
     struct sk_joiner *joiners = p->joiners;
     p->joiners = NULL;
     sk_lock_give(&p->lock);
+    /* Not live any more before anyone hears of the exit: a process that
+     * received a down sees snow_process_count without the dead one. */
+    sk_runtime_proc_gone();
 
     if (name) {
         sk_name_drop(name, me);
@@ -270,5 +273,4 @@ void sk_proc_cleanup(struct sk_proc *p)
         p->reason = NULL;
         sk_pid_release(p);
     }
-    sk_runtime_proc_gone();
 }

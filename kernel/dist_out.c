@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/* Outgoing frames: any thread appends to a node's buffer; the I/O thread writes. */
+#include "dist.h"
+
+#include <string.h>
+
+#include "dist_plugins.h"
+#include "io_thread.h"
+
+/*
+ * Senders copy each frame into the node's out buffer under out_lock (a few
+ * ns uncontended) and post one flush job per batch: only the append that
+ * finds no flush pending posts one. The I/O thread swaps the buffer out and
+ * hands the whole batch to the transport in one send, so many frames become
+ * one write (and, over TLS, few records) under load. Per-pair order holds
+ * because every frame to a node goes through the one buffer, in order.
+ */
+
+/* Bytes the transport may hold before we stop feeding it and let the node
+ * buffer grow instead (the transport calls conn_drained when it empties). */
+#define DOUT_TRANSPORT_HIGH (4u << 20)
+/* Senders wait while a node's buffer holds more than this (Erlang's
+ * dist_buf_busy_limit idea): memory stays bounded when a peer is slow. */
+#define DOUT_BUSY_HIGH (16u << 20)
+
+static void dout_flush_job(void *arg)
+{
+    struct sk_node *n = arg;
+    pthread_mutex_lock(&n->out_lock);
+    n->flush_posted = false;
+    snow_conn *c = n->conn;
+    pthread_mutex_unlock(&n->out_lock);
+    if (c != NULL)
+        sk_dout_flush(c);
+}
+
+int sk_dout_frame(struct sk_node *n, unsigned type, const void *a, size_t alen,
+                  const void *b, size_t blen)
+{
+    uint8_t hdr[SK_FRAME_HDR];
+    sk_frame_header(hdr, type, alen + blen);
+    pthread_mutex_lock(&n->out_lock);
+    if (n->conn == NULL) {
+        pthread_mutex_unlock(&n->out_lock);
+        return SNOW_ENOCONN;
+    }
+    int rc = sk_buf_reserve(&n->out, sizeof hdr + alen + blen);
+    if (rc == 0) {
+        uint8_t *p = n->out.data + n->out.len;
+        memcpy(p, hdr, sizeof hdr);
+        if (alen)
+            memcpy(p + sizeof hdr, a, alen);
+        if (blen)
+            memcpy(p + sizeof hdr + alen, b, blen);
+        n->out.len += sizeof hdr + alen + blen;
+    }
+    bool post = rc == 0 && !n->flush_posted;
+    if (post)
+        n->flush_posted = true;
+    pthread_mutex_unlock(&n->out_lock);
+    if (post && sk_io_post(dout_flush_job, n) != 0) {
+        pthread_mutex_lock(&n->out_lock);
+        n->flush_posted = false;
+        pthread_mutex_unlock(&n->out_lock);
+        return SNOW_ECLOSED;
+    }
+    return rc;
+}
+
+void sk_dout_attach(struct sk_node *n, snow_conn *c)
+{
+    pthread_mutex_lock(&n->out_lock);
+    n->conn = c;
+    n->out.len = 0;
+    pthread_mutex_unlock(&n->out_lock);
+    c->node = n;
+}
+
+void sk_dout_detach(struct sk_node *n)
+{
+    pthread_mutex_lock(&n->out_lock);
+    n->conn = NULL;
+    n->out.len = 0; /* undelivered: the peer is gone (Erlang drops them too) */
+    pthread_mutex_unlock(&n->out_lock);
+}
+
+void sk_dout_flush(snow_conn *c)
+{
+    struct sk_node *n = c->node;
+    if (c->state != SK_CONN_UP || n == NULL || c->tp_queued > DOUT_TRANSPORT_HIGH)
+        return;
+    /* swap: senders keep appending to the (now empty) node buffer while
+     * the transport takes this batch */
+    pthread_mutex_lock(&n->out_lock);
+    struct sk_buf batch = n->out;
+    n->out = c->wbuf;
+    n->out.len = 0;
+    pthread_mutex_unlock(&n->out_lock);
+    c->wbuf = batch;
+    if (batch.len == 0)
+        return;
+    struct snow_iov iov = {batch.data, batch.len};
+    int rc = sk_dp_send(c, c->cs, &iov, 1);
+    c->wbuf.len = 0;
+    if (rc < 0)
+        return; /* the transport reports conn_closed */
+    c->tp_queued = (size_t)rc;
+    c->last_send_ns = sk_now_ns();
+    sk_dp_flush(c, c->cs);
+}
+
+bool sk_dout_busy(struct sk_node *n)
+{
+    pthread_mutex_lock(&n->out_lock);
+    bool busy = n->conn != NULL && n->out.len > DOUT_BUSY_HIGH;
+    pthread_mutex_unlock(&n->out_lock);
+    return busy;
+}
