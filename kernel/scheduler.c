@@ -13,6 +13,7 @@
 #include "sanitize.h"
 
 struct sk_sched_set sk_scheds;
+bool sk_sched_wake_home;
 
 /* Read through a non-inlined accessor: a process may resume on another
  * thread, and a compiler must not reuse a TLS address computed before a
@@ -94,7 +95,7 @@ void sk_sched_enqueue(struct sk_proc *p, struct sk_sched *hint)
      * thread, it goes back where it last ran. A new process starts where it
      * was spawned. Idle schedulers steal any surplus to balance. */
     struct sk_sched *self = sk_sched_self();
-    struct sk_sched *s = self ? self : hint;
+    struct sk_sched *s = self && !sk_sched_wake_home ? self : hint;
     if (s == NULL)
         s = &sk_scheds.s[atomic_fetch_add(&sk_scheds.rr, 1) % sk_scheds.n];
     pthread_mutex_lock(&s->mu);
