@@ -13,6 +13,7 @@
 #include "sanitize.h"
 
 struct sk_sched_set sk_scheds;
+bool sk_sched_wake_home;
 
 /* Read through a non-inlined accessor: a process may resume on another
  * thread, and a compiler must not reuse a TLS address computed before a
@@ -87,11 +88,14 @@ static void sched_wake_idle(struct sk_sched *self)
 
 void sk_sched_enqueue(struct sk_proc *p, struct sk_sched *hint)
 {
-    /* A woken process goes back to the scheduler it last ran on (its
-     * cache, and no migration per message); a new one starts where it was
-     * spawned. Idle schedulers steal to balance. */
+    /* A process woken by a process runs on the waker's scheduler: partners
+     * that talk end up together (no cross-core wake-up, no cross-thread
+     * free of their messages; measured: 2 schedulers, one-way flow, ~1 us
+     * of CPU per message when apart, ~140 ns together). Woken from a plain
+     * thread, it goes back where it last ran. A new process starts where it
+     * was spawned. Idle schedulers steal any surplus to balance. */
     struct sk_sched *self = sk_sched_self();
-    struct sk_sched *s = hint ? hint : self;
+    struct sk_sched *s = self && !sk_sched_wake_home ? self : hint;
     if (s == NULL)
         s = &sk_scheds.s[atomic_fetch_add(&sk_scheds.rr, 1) % sk_scheds.n];
     pthread_mutex_lock(&s->mu);

@@ -55,6 +55,10 @@ struct sk_sched_set {
     _Atomic bool stopping;
 };
 extern struct sk_sched_set sk_scheds;
+/* false (default): a process woken by a process runs on the waker's
+ * scheduler. true: it goes back to the scheduler it last ran on (tests use
+ * it to keep two processes on different threads). Set before snow_init. */
+extern bool sk_sched_wake_home;
 
 int sk_sched_start(unsigned n);
 /* Stops and joins every scheduler thread (no process may be alive). */
