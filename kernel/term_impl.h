@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/* Term representation shared by the term, order, format and STF modules. */
+#ifndef SK_TERM_IMPL_H
+#define SK_TERM_IMPL_H
+
+#include <snow/term.h>
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * A snow_term pointer is either a heap object (low 3 bits 000, malloc gives
+ * at least 8-byte alignment) or an immediate:
+ *   ...xx1  small integer, value = pointer >> 1 (arithmetic)
+ *   ...010  atom, table index = pointer >> 3 (index 0 = false, 1 = true)
+ *   ...100  nil (exactly the value 4)
+ * Immediates never allocate; every int that fits is an immediate, so two
+ * equal ints are always the same pointer value (equality stays cheap).
+ */
+#define SK_TAG_MASK ((uintptr_t)7)
+#define SK_TAG_ATOM ((uintptr_t)2)
+#define SK_NIL ((snow_term *)(uintptr_t)4)
+
+#define SK_ATOM_FALSE 0u
+#define SK_ATOM_TRUE 1u
+
+#define SK_SMALL_MAX ((int64_t)(INTPTR_MAX >> 1))
+#define SK_SMALL_MIN ((int64_t)(INTPTR_MIN >> 1))
+
+/* Every heap term starts with this head. `n` is the element count (tuple,
+ * list, set, struct, variant), the entry count (map) or the byte length
+ * (string, binary, function name). `name` is the type-name atom of a struct
+ * or variant. Immortal static terms start with a huge count that never
+ * reaches zero, so ref/release need no special case for them. */
+struct snow_term {
+    union {
+        _Atomic size_t rc;
+        struct snow_term *next_free; /* only once rc hit 0: release worklist */
+    } u;
+    uint32_t type : 8;  /* enum snow_type */
+    uint32_t ctor : 24; /* variant constructor atom (atom indices < 2^24) */
+    uint32_t name;
+    size_t n;
+};
+
+#define SK_RC_IMMORTAL (SIZE_MAX / 2)
+
+struct sk_int {
+    struct snow_term h;
+    int64_t v;
+};
+struct sk_float {
+    struct snow_term h;
+    double v;
+};
+struct sk_id { /* pid, ref */
+    struct snow_term h;
+    uint64_t v;
+};
+struct sk_bytes { /* string (NUL added after the n bytes), binary */
+    struct snow_term h;
+    char data[];
+};
+/* tuple, list, set: items[n]. map: items[2n] = key0, value0, key1, ...
+ * sorted by key. struct: items[n] values, then uint32_t names[n] (field-name
+ * atoms, sorted by name). variant: items[n], ctor atom in the head. */
+struct sk_seq {
+    struct snow_term h;
+    snow_term *items[];
+};
+struct sk_fn {
+    struct snow_term h;
+    snow_fn_ptr fn;
+    snow_term *env;
+    char name[];
+};
+
+static inline bool sk_is_imm(const snow_term *t) { return ((uintptr_t)t & SK_TAG_MASK) != 0; }
+static inline bool sk_is_small(const snow_term *t) { return ((uintptr_t)t & 1) != 0; }
+static inline int64_t sk_small_val(const snow_term *t) { return (int64_t)((intptr_t)t >> 1); }
+static inline snow_term *sk_small_make(int64_t v)
+{
+    return (snow_term *)(((uintptr_t)(intptr_t)v << 1) | 1);
+}
+static inline bool sk_is_atomimm(const snow_term *t)
+{
+    return ((uintptr_t)t & SK_TAG_MASK) == SK_TAG_ATOM;
+}
+static inline uint32_t sk_atom_index(const snow_term *t) { return (uint32_t)((uintptr_t)t >> 3); }
+static inline snow_term *sk_atom_make(uint32_t idx)
+{
+    return (snow_term *)(((uintptr_t)idx << 3) | SK_TAG_ATOM);
+}
+static inline snow_term **sk_items(const snow_term *t) { return ((struct sk_seq *)(uintptr_t)t)->items; }
+static inline uint32_t *sk_struct_names(const snow_term *t)
+{
+    return (uint32_t *)(void *)(sk_items(t) + t->n);
+}
+
+/* ---- atoms (kernel/atom.c) ---- */
+/* Interns name[0..len). `from_decode` charges the decode quota. Returns 0,
+ * SNOW_EINVAL (empty, > 255 bytes, bad UTF-8), SNOW_ELIMIT, SNOW_ENOMEM. */
+int sk_atom_intern(const char *name, size_t len, bool from_decode, uint32_t *idx);
+/* Name of an existing atom index (never NULL for an index a term carries). */
+const char *sk_atom_name(uint32_t idx, size_t *len);
+/* Index of an already-interned atom; false if absent (never interns). */
+bool sk_atom_lookup(const char *name, size_t len, uint32_t *idx);
+int sk_atom_cmp(uint32_t a, uint32_t b);
+
+/* ---- hashing (kernel/term_order.c) ---- */
+uint64_t sk_hash_bytes(const void *data, size_t len, uint64_t seed);
+
+/* ---- shared helpers (kernel/term.c) ---- */
+bool sk_utf8_valid(const char *s, size_t len);
+/* A heap term of `body` bytes (head included); NULL on out of memory. */
+snow_term *sk_term_alloc(enum snow_type type, size_t body);
+/* Builds a struct/variant from atom indices (the decoder's path). */
+snow_term *sk_struct_make(uint32_t type, size_t n, const uint32_t *names, snow_term **values);
+snow_term *sk_variant_make(uint32_t type, uint32_t ctor, size_t n, snow_term **fields);
+void sk_release_array(size_t n, snow_term **items);
+
+#endif /* SK_TERM_IMPL_H */
