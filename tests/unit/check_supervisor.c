@@ -2,6 +2,7 @@
 /* Tests for supervisors: strategies, restart types, intensity, ordering, nesting. */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -19,7 +20,7 @@
 static struct {
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    char ev[EV_MAX][32];
+    char ev[EV_MAX][48];
     size_t n;
 } evlog = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, { { 0 } }, 0 };
 
@@ -92,7 +93,7 @@ static void worker(const snow_term *arg)
     const char *id;
     size_t len;
     int64_t mode = 0;
-    char name[32];
+    char name[24];
 
     ck_assert_snow_ok(snow_term_elem(arg, 0, &e));
     ck_assert_snow_ok(snow_term_string(e, &id, &len));
