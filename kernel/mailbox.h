@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/* Per-process mailbox: intrusive lock-free MPSC queue plus a private list. */
+#ifndef SK_MAILBOX_H
+#define SK_MAILBOX_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <snow/term.h>
+#include <snow/types.h>
+
+/* What a queued node carries. Messages and signals share one ordered queue
+ * so that a process sees them in the order they were sent (Erlang's
+ * signal ordering between a pair of processes). */
+enum sk_msg_kind {
+    SK_MSG_DATA,      /* term = the message */
+    SK_MSG_EXIT,      /* exit signal from snow_kill; term = reason */
+    SK_MSG_EXIT_LINK, /* exit signal from a dying linked process */
+    SK_MSG_EXIT_FORCE,/* runtime shutdown: untrappable, reason as given */
+    SK_MSG_DOWN,      /* monitor fired; ref, from = dead pid, term = reason */
+};
+
+struct sk_msg {
+    _Atomic(struct sk_msg *) next;
+    snow_pid to;       /* the incarnation it was sent to: stale nodes are dropped */
+    snow_pid from;
+    snow_ref ref;
+    snow_term *term;   /* one reference owned by the node */
+    int kind;
+};
+
+/*
+ * Producers (any thread) push onto the MPSC queue (Vyukov's intrusive
+ * queue: one exchange per push, no CAS loop). The owning process alone pops
+ * and moves nodes, in order, to its private list, where receive scans with
+ * the match predicate; skipped messages simply stay there in order.
+ */
+struct sk_mbox {
+    _Alignas(64) _Atomic(struct sk_msg *) tail;  /* producers */
+    struct sk_msg *head;                          /* consumer */
+    struct sk_msg stub;
+    _Atomic(struct sk_msg *) first;               /* private list (relaxed) */
+    _Atomic(struct sk_msg *) *lastp;
+};
+
+void sk_mbox_init(struct sk_mbox *mb);
+
+/* Any thread. */
+void sk_mbox_push(struct sk_mbox *mb, struct sk_msg *m);
+
+/* Owner only: next node in push order, or NULL. With `wait`, a push that is
+ * half-done (another thread between its two steps) is waited for; without
+ * it, such a node is left for the next call. */
+struct sk_msg *sk_mbox_pop(struct sk_mbox *mb, bool wait);
+
+/* Private list helpers (owner only). */
+void sk_mbox_keep(struct sk_mbox *mb, struct sk_msg *m);
+/* Unlinks the node after `prev` (`prev` NULL = the first). */
+struct sk_msg *sk_mbox_take(struct sk_mbox *mb, struct sk_msg *prev);
+
+/* Message nodes: allocation and release (releases the term too). */
+struct sk_msg *sk_msg_new(int kind, snow_pid to, snow_term *term);
+void sk_msg_free(struct sk_msg *m);
+
+/* Frees every node: private list and queue (owner only, or quiescent). */
+void sk_mbox_clear(struct sk_mbox *mb);
+
+#endif /* SK_MAILBOX_H */

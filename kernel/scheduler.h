@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/* M:N scheduler: one thread per core, run queues, stealing, parking. */
+#ifndef SK_SCHED_H
+#define SK_SCHED_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ctx.h"
+#include "stack.h"
+#include "timer.h"
+
+struct sk_proc;
+
+#define SK_SCHED_MAX 256
+
+/*
+ * One per scheduler thread. `mu` guards the run queue, the timer heap and
+ * parking: a pusher that finds the scheduler parked signals `cv` under the
+ * same lock, so a wake-up cannot fall between "queue empty" and "sleep".
+ */
+struct sk_sched {
+    unsigned id;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct sk_proc **rq;      /* ring buffer */
+    size_t rq_head, rq_cap;
+    _Atomic size_t rq_len;    /* read without the lock by thieves */
+    bool parked;
+    struct sk_theap timers;
+    _Atomic uint64_t timer_next;  /* earliest deadline, 0 = none (hint) */
+
+    /* Scheduler thread only. */
+    struct sk_ctx ctx;
+    struct sk_proc *current;
+    struct sk_stack_cache stacks;
+    const void *stack_bottom; /* ASan: the scheduler thread's own stack */
+    size_t stack_size;
+    void *asan_fake;
+    void *tsan_fiber;
+};
+
+struct sk_sched_set {
+    unsigned n;
+    struct sk_sched *s;
+    _Atomic unsigned rr;       /* round-robin placement from plain threads */
+    _Atomic int nparked;
+    _Atomic bool stopping;
+};
+extern struct sk_sched_set sk_scheds;
+
+int sk_sched_start(unsigned n);
+/* Stops and joins every scheduler thread (no process may be alive). */
+void sk_sched_stop(void);
+
+/* The calling thread's scheduler, or NULL on a plain thread. */
+struct sk_sched *sk_sched_self(void);
+
+/* Makes a runnable process (state already QUEUED) run: on the calling
+ * scheduler if there is one, else on `hint` (or round-robin if NULL). */
+void sk_sched_enqueue(struct sk_proc *p, struct sk_sched *hint);
+
+/* The wake-up state machine (see enum sk_pstate): any thread. */
+void sk_proc_wake(struct sk_proc *p);
+
+/* From process context: switch back to the scheduler for `why`
+ * (enum sk_yield). Returns when the process is resumed (never for EXIT). */
+void sk_sched_switch_out(struct sk_proc *p, int why);
+
+/* Wakes s if it is parked (after a timer was added to its heap). */
+void sk_sched_kick(struct sk_sched *s);
+
+#endif /* SK_SCHED_H */

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers shared by the runtime tests: run a body in a process, wait. */
+#ifndef SNOW_TEST_RT_UTIL_H
+#define SNOW_TEST_RT_UTIL_H
+
+#include <snow/snow.h>
+
+#include "snow_check.h"
+
+/* Starts the runtime with n schedulers (0 = cores). */
+static inline void rt_start(unsigned n)
+{
+    struct snow_init_opts o = {.size = sizeof o, .schedulers = n};
+    ck_assert_snow_ok(snow_init(&o));
+}
+
+static inline void rt_stop(void)
+{
+    ck_assert_snow_ok(snow_shutdown());
+    ck_assert_uint_eq(snow_process_count(), 0);
+}
+
+/* Spawns fn(arg) from this plain thread, joins it, and checks it exited
+ * with reason `want` (an atom name). Bounded by timeout_ms. */
+static inline void rt_run(snow_proc_fn fn, const snow_term *arg, const char *want,
+                          int64_t timeout_ms)
+{
+    snow_pid pid;
+    ck_assert_snow_ok(snow_spawn(fn, arg, &pid));
+    snow_term *reason = NULL;
+    ck_assert_snow_ok(snow_join(pid, timeout_ms, &reason));
+    const char *name = "(not an atom)";
+    size_t len = 14;
+    snow_term_atom(reason, &name, &len);
+    ck_assert_msg(snow_term_is_atom(reason, want), "process exited with %.*s (type %d), expected %s",
+                  (int)len, name, (int)snow_term_type(reason), want);
+    snow_term_release(reason);
+}
+
+/* Receives one message or fails the test (process context). */
+static inline snow_term *rt_recv(int64_t timeout_ms)
+{
+    snow_term *m = NULL;
+    ck_assert_snow_ok(snow_receive(timeout_ms, &m));
+    return m;
+}
+
+/* Exits the calling process with the atom `ok`. */
+static inline void rt_ok(void)
+{
+    snow_term *ok = snow_atom("ok");
+    snow_exit(ok);
+}
+
+#endif /* SNOW_TEST_RT_UTIL_H */
