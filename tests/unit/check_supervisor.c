@@ -699,6 +699,34 @@ START_TEST(nested_intensity_escalates)
 }
 END_TEST
 
+START_TEST(failed_start_stops_started_children)
+{
+    /* The second child is a supervisor with a bad spec: its start fails,
+     * so the first child is stopped again and start returns the error. */
+    snow_term *junk = snow_int(42);
+    struct snow_child_spec s[2] = {
+        spec("a", MODE_TRAP, SNOW_SUP_PERMANENT),
+        { .size = sizeof s[1], .id = "bad", .start = snow_supervisor_main, .arg = junk,
+          .type = SNOW_SUP_SUPERVISOR },
+    };
+    struct snow_sup_flags f = flags(SNOW_SUP_ONE_FOR_ONE, 0);
+    snow_pid sup = SNOW_PID_NONE;
+    ck_assert_snow_err(snow_supervisor_start(&f, s, 2, &sup), SNOW_EINVAL);
+    ck_assert_uint_eq(sup, SNOW_PID_NONE);
+    ck_assert_events(0, 2, "start:a stop:a");
+
+    /* The same through start_child: refused, and not added. */
+    ck_assert_snow_ok(snow_supervisor_start(&f, s, 1, &sup));
+    ck_assert_events(2, 1, "start:a");
+    ck_assert_snow_err(snow_supervisor_start_child(sup, &s[1], NULL), SNOW_EINVAL);
+    snow_pid p;
+    ck_assert_snow_err(snow_supervisor_child_pid(sup, "bad", &p), SNOW_ENOENT);
+    ck_assert_snow_ok(snow_supervisor_stop(sup));
+    spec_free(s, 1);
+    snow_term_release(junk);
+}
+END_TEST
+
 /* ---- dynamic children ---- */
 
 START_TEST(dynamic_children)
@@ -813,6 +841,7 @@ Suite *snow_test_suite(void)
     tc = tcase(s, "nesting", false);
     tcase_add_test(tc, nested_start_and_stop_order);
     tcase_add_test(tc, nested_intensity_escalates);
+    tcase_add_test(tc, failed_start_stops_started_children);
     tc = tcase(s, "dynamic", false);
     tcase_add_test(tc, dynamic_children);
     tc = tcase(s, "smp", true);
