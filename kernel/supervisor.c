@@ -20,7 +20,7 @@ struct sup {
     struct sup_child *kids;    /* in start order */
     size_t n, cap;
     int64_t *hist;             /* times (ms) of the restarts inside the period */
-    size_t nhist;
+    size_t nhist, hist_cap;
 };
 
 static int64_t sup_now_ms(void)
@@ -100,7 +100,7 @@ static void sup_free(struct sup *s)
     free(s->kids);
     free(s->hist);
     s->kids = NULL;
-    s->n = s->cap = 0;
+    s->n = s->cap = s->nhist = s->hist_cap = 0;
     s->hist = NULL;
 }
 
@@ -239,8 +239,15 @@ static bool sup_note_restart(struct sup *s)
     s->nhist = keep;
     if (s->nhist >= (size_t)s->flags.max_restarts)
         return false;
-    if (s->hist == NULL && (s->hist = calloc((size_t)s->flags.max_restarts, sizeof *s->hist)) == NULL)
-        return false;
+    if (s->nhist == s->hist_cap) {
+        /* Grown on demand: max_restarts may be large and rarely reached. */
+        size_t cap = s->hist_cap ? s->hist_cap * 2 : 4;
+        int64_t *h = realloc(s->hist, cap * sizeof *h);
+        if (h == NULL)
+            return true;               /* keep serving; this restart goes uncounted */
+        s->hist = h;
+        s->hist_cap = cap;
+    }
     s->hist[s->nhist++] = now;
     return true;
 }
