@@ -115,6 +115,8 @@ int snow_spawn_opt(snow_proc_fn fn, const snow_term *arg, const struct snow_spaw
         *ref = r;
     atomic_store_explicit(&p->state, SK_P_QUEUED, memory_order_release);
     sk_sched_enqueue(p, NULL);
+    if (self)
+        sk_proc_reduce(self, 10);
     return 0;
 }
 
@@ -160,6 +162,9 @@ int snow_send(snow_pid to, const snow_term *msg)
         return SNOW_ENOMEM;
     }
     sk_proc_deliver(to, m); /* a dead pid drops the message, as in Erlang */
+    struct sk_proc *self = sk_proc_self();
+    if (self)
+        sk_proc_reduce(self, 1);
     return 0;
 }
 

@@ -113,9 +113,11 @@ SNOW_API int snow_timer_cancel(snow_timer timer);
  * Exits, links, monitors
  * ====================================================================== */
 
-/* Exits the calling process with `reason` (not stolen; NULL = normal).
- * Never returns when called from a process; returns SNOW_ENOTPROC otherwise. */
-SNOW_API int snow_exit(const snow_term *reason);
+/* Exits the calling process with `reason`. Since it never returns, it TAKES
+ * the caller's reference to `reason` (NULL = normal): write
+ * snow_exit(snow_tuple(2, snow_atom("error"), snow_int(7))) without a leak.
+ * From a plain thread it returns SNOW_ENOTPROC and releases `reason`. */
+SNOW_API int snow_exit(snow_term *reason);
 
 /* Sends an exit signal with `reason` to `pid`, as Erlang's exit/2. The
  * reason `kill` cannot be trapped and arrives at links as `killed`.
