@@ -462,7 +462,7 @@ static snow_term *sup_on_call(struct sup *s, const snow_term *msg)
 /* ---- the process body ---- */
 
 /* Stops every child (reverse order), frees the state, exits with `reason`
- * (one reference, which stays with the exiting process). */
+ * (one reference: snow_exit takes it). */
 static void sup_exit(struct sup *s, snow_term *reason)
 {
     sup_stop_from(s, 0);

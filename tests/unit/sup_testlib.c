@@ -174,7 +174,7 @@ static void watcher(const snow_term *arg)
     ck_assert_snow_ok(snow_receive(SNOW_INFINITY, &m));
     ck_assert(snow_term_is_tuple_tagged(m, 4, "down"));
     ck_assert_snow_ok(snow_term_elem(m, 3, &reason));
-    /* Reasons in these tests are atoms: immediates, nothing leaks. */
+    /* snow_exit takes this reference. */
     snow_term *r = snow_term_ref((snow_term *)reason);
     snow_term_release(m);
     snow_exit(r);
