@@ -147,10 +147,7 @@ struct sk_proc *sk_pid_slot(snow_pid pid)
 {
     if (!snow_pid_is_local(pid))
         return NULL;
-    uint64_t idx = pid & ((UINT64_C(1) << SK_PID_INDEX_BITS) - 1);
-    if ((pid & SNOW_LOCAL_MASK) >> (2 * SK_PID_INDEX_BITS))
-        return NULL;
-    return pid_block((uint32_t)idx);
+    return pid_block((uint32_t)(pid & ((UINT64_C(1) << SK_PID_INDEX_BITS) - 1)));
 }
 
 struct sk_proc *sk_pid_live(snow_pid pid)

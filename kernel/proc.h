@@ -80,6 +80,7 @@ struct sk_proc {
     bool overflowed;               /* canary found broken */
     unsigned reds;                 /* reductions left before a fair yield */
     struct sk_monvec monitoring;   /* monitors this process holds */
+    snow_pid shutdown_sent;        /* snow_shutdown's thread only */
 
     /* Blocking waits: each wait gets a new seq; a timer that fires for an
      * old seq is ignored. */
