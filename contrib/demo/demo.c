@@ -32,8 +32,10 @@ static void announce(const char *name)
     snow_term_release(m);
 }
 
-/* Waits for {call, From, Req}; returns Req (borrowed from *msg) and From. */
-static const snow_term *next_call(snow_term **msg, snow_pid *from)
+/* Waits for {call, From, Req}; returns Req (borrowed from *msg) and From.
+ * Workers trap exits, so the supervisor's `shutdown` arrives as a message:
+ * say so, and exit with that reason. */
+static const snow_term *next_call(const char *name, snow_term **msg, snow_pid *from)
 {
     const snow_term *e, *req;
     for (;;) {
@@ -42,6 +44,12 @@ static const snow_term *next_call(snow_term **msg, snow_pid *from)
         if (snow_term_is_tuple_tagged(*msg, 3, "call") && snow_term_elem(*msg, 1, &e) == 0 &&
             snow_term_pid(e, from) == 0 && snow_term_elem(*msg, 2, &req) == 0)
             return req;
+        if (snow_term_is_tuple_tagged(*msg, 3, "exit") && snow_term_elem(*msg, 2, &e) == 0) {
+            show(name, "stopping, exit signal:", e);
+            snow_term *reason = snow_term_ref((snow_term *)e);
+            snow_term_release(*msg);
+            snow_exit(reason);
+        }
         snow_term_release(*msg);
     }
 }
@@ -57,17 +65,18 @@ static void reply(snow_pid to, snow_term *value)
 static void counter(const snow_term *arg)
 {
     int64_t total = 0;
+    snow_trap_exit(true, NULL);
     announce("counter");
     for (;;) {
         snow_term *m;
         snow_pid from;
-        const snow_term *req = next_call(&m, &from), *n;
+        const snow_term *req = next_call("counter", &m, &from), *n;
         int64_t add;
         if (req == NULL)
             return;
         if (snow_term_is_atom(req, "crash")) {
             snow_term_release(m);
-            show("counter", "crashing (bad arithmetic), total was lost:", NULL);
+            show("counter", "crashing with reason {badarith, counter}", NULL);
             snow_exit(snow_tuple(2, snow_atom("badarith"), snow_atom("counter")));
         }
         if (snow_term_is_tuple_tagged(req, 2, "add") && snow_term_elem(req, 1, &n) == 0 &&
@@ -81,11 +90,12 @@ static void counter(const snow_term *arg)
 /* greeter: {hello, Name} -> "Hello, Name!" */
 static void greeter(const snow_term *arg)
 {
+    snow_trap_exit(true, NULL);
     announce("greeter");
     for (;;) {
         snow_term *m;
         snow_pid from;
-        const snow_term *req = next_call(&m, &from), *who;
+        const snow_term *req = next_call("greeter", &m, &from), *who;
         const char *s = "stranger";
         size_t len = 8;
         char buf[300];
@@ -99,6 +109,11 @@ static void greeter(const snow_term *arg)
     }
 }
 
+static bool is_reply(const snow_term *m, void *ctx)
+{
+    return snow_term_is_tuple_tagged(m, 2, "reply");
+}
+
 /* Sends {call, Self, Req} to `pid` and prints the reply. */
 static void call(const char *name, snow_pid pid, snow_term *req)
 {
@@ -107,7 +122,7 @@ static void call(const char *name, snow_pid pid, snow_term *req)
     snow_send(pid, m);
     snow_term_release(m);
     snow_term *r = NULL;
-    if (snow_receive(5000, &r) == 0) {
+    if (snow_receive_match(is_reply, NULL, 5000, &r) == 0) {
         show("demo", "  reply:", r);
         snow_term_release(r);
     } else {
@@ -115,14 +130,23 @@ static void call(const char *name, snow_pid pid, snow_term *req)
     }
 }
 
-/* Waits for {started, Name, Pid} and returns Pid. */
+static bool is_started(const snow_term *m, void *ctx)
+{
+    return snow_term_is_tuple_tagged(m, 3, "started");
+}
+
+static bool is_down(const snow_term *m, void *ctx)
+{
+    return snow_term_is_tuple_tagged(m, 4, "down");
+}
+
+/* Waits (selectively) for {started, Name, Pid} and returns Pid. */
 static snow_pid await_start(void)
 {
     snow_term *m = NULL;
     snow_pid pid = SNOW_PID_NONE;
     const snow_term *e;
-    if (snow_receive(5000, &m) == 0 && snow_term_is_tuple_tagged(m, 3, "started") &&
-        snow_term_elem(m, 2, &e) == 0)
+    if (snow_receive_match(is_started, NULL, 5000, &m) == 0 && snow_term_elem(m, 2, &e) == 0)
         snow_term_pid(e, &pid);
     snow_term_release(m);
     return pid;
@@ -157,11 +181,18 @@ static void demo(const snow_term *arg)
     call("-> counter", cnt, snow_tuple(2, snow_atom("add"), snow_int(37)));
     call("-> greeter", grt, snow_tuple(2, snow_atom("hello"), snow_string("world")));
 
-    /* Let it crash: the supervisor sees the exit and starts a fresh counter. */
+    /* Let it crash: the supervisor sees the exit and starts a fresh counter.
+     * A monitor shows us the reason too. */
+    snow_ref mon;
+    snow_monitor(cnt, &mon);
     snow_term *m = snow_tuple(3, snow_atom("call"), snow_pid_term(snow_self()), snow_atom("crash"));
-    show("demo", "-> counter: crash", NULL);
+    show("demo", "-> counter crash", NULL);
     snow_send(cnt, m);
     snow_term_release(m);
+    if (snow_receive_match(is_down, NULL, 5000, &m) == 0) {
+        show("demo", "monitor says:", m);
+        snow_term_release(m);
+    }
     snow_pid fresh = await_start();
     if (fresh == SNOW_PID_NONE || fresh == cnt)
         return;
