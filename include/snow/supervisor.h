@@ -42,13 +42,20 @@ extern "C" {
  *  - Stopping a child: the supervisor monitors and unlinks it, sends the exit
  *    signal `shutdown`, and waits up to the child's shutdown time for it to go;
  *    after that (or at once for SNOW_SUP_BRUTAL_KILL) it sends `kill`.
- *  - Children are started in order and stopped in reverse order. A child whose
- *    type is SNOW_SUP_SUPERVISOR is started synchronously: its own children
- *    are all running before the next sibling starts.
+ *  - Children are started in order and stopped in reverse order. A worker
+ *    counts as started once it is spawned (there is no init handshake): on
+ *    several schedulers, two workers' first instructions may run in either
+ *    order. A child whose type is SNOW_SUP_SUPERVISOR is started
+ *    synchronously: its own children are all spawned before the next
+ *    sibling starts.
  *  - An exit signal from the supervisor's parent (the process that called
  *    snow_supervisor_start_link, or the parent supervisor) stops the children
  *    in reverse order, and the supervisor exits with the parent's reason.
  *    Exit signals from other non-children are ignored, as in OTP.
+ *
+ * A process killed with `kill` (or by snow_shutdown) runs no cleanup code,
+ * so a supervisor killed that way leaks its child table: stop supervisors
+ * with snow_supervisor_stop (or an exit signal from their parent).
  *
  * Calls that talk to a running supervisor (start_child, which_children, ...)
  * are synchronous request/reply messages. They work from a Snow process and
