@@ -40,10 +40,12 @@ int snow_spawn_opt(snow_proc_fn fn, const snow_term *arg, const struct snow_spaw
         return SNOW_EINVAL;
     if (!sk_runtime_running())
         return SNOW_ESTATE;
-    bool link = opts && opts->link;
-    bool monitor = opts && opts->monitor;
-    size_t ssize = opts && opts->size >= offsetof(struct snow_spawn_opts, stack_size) + sizeof(size_t)
-                       ? opts->stack_size : 0;
+    /* Size-versioned: read only the fields the caller's struct has. */
+#define PROC_HAS(o, f) ((o) && (o)->size >= offsetof(struct snow_spawn_opts, f) + sizeof((o)->f))
+    bool link = PROC_HAS(opts, link) && opts->link;
+    bool monitor = PROC_HAS(opts, monitor) && opts->monitor;
+    size_t ssize = PROC_HAS(opts, stack_size) ? opts->stack_size : 0;
+#undef PROC_HAS
     struct sk_proc *self = sk_proc_self();
     if ((link || monitor) && self == NULL)
         return SNOW_ENOTPROC;

@@ -17,7 +17,7 @@ struct sk_sched_set sk_scheds;
 /* Read through a non-inlined accessor: a process may resume on another
  * thread, and a compiler must not reuse a TLS address computed before a
  * switch. */
-static _Thread_local struct sk_sched *sched_tls;
+static _Thread_local struct sk_sched *sched_tls __attribute__((tls_model("initial-exec")));
 
 __attribute__((noinline)) struct sk_sched *sk_sched_self(void) { return sched_tls; }
 
@@ -136,8 +136,16 @@ void sk_proc_wake(struct sk_proc *p)
 void sk_proc_reduce_slow(struct sk_proc *p)
 {
     p->reds = SK_REDUCTIONS;
-    if (atomic_load_explicit(&p->sched->rq_len, memory_order_relaxed) > 0)
+    struct sk_sched *s = p->sched;
+    uint64_t next = atomic_load_explicit(&s->timer_next, memory_order_relaxed);
+    /* Yield to queued processes, and to due timers: they only fire from
+     * the scheduler loop, and a sleeper must not starve behind us. */
+    if (atomic_load_explicit(&s->rq_len, memory_order_relaxed) > 0 ||
+        (next && next <= sk_now_ns()))
         sk_sched_switch_out(p, SK_Y_YIELD);
+    /* A busy process (say, one that only sends) still sees exit signals:
+     * act on queued signals now; messages just move to the private list. */
+    sk_proc_drain(p);
 }
 
 /* Takes up to half of another scheduler's queue if it holds at least
@@ -389,6 +397,14 @@ int sk_sched_start(unsigned n)
         struct sk_sched *s = &sk_scheds.s[i];
         s->id = i;
         s->stacks.size = sk_stack_round(0);
+        if (sk_msg_pool_init(&s->msgs, n) < 0) {
+            sk_scheds.n = 0; /* no thread started yet */
+            for (unsigned k = 0; k < i; k++)
+                sk_msg_pool_fini(&sk_scheds.s[k].msgs, n);
+            free(sk_scheds.s);
+            sk_scheds.s = NULL;
+            return SNOW_ENOMEM;
+        }
         pthread_mutex_init(&s->mu, NULL);
         pthread_condattr_t ca;
         pthread_condattr_init(&ca);
@@ -420,6 +436,8 @@ void sk_sched_stop(void)
         pthread_mutex_destroy(&s->mu);
         pthread_cond_destroy(&s->cv);
     }
+    for (unsigned i = 0; i < sk_scheds.n; i++)
+        sk_msg_pool_fini(&sk_scheds.s[i].msgs, sk_scheds.n);
     free(sk_scheds.s);
     sk_scheds.s = NULL;
     sk_scheds.n = 0;

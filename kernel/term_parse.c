@@ -405,9 +405,9 @@ static snow_term *parse_word(struct parse *ps, unsigned depth)
     uint32_t idx;
     if (!parse_name(ps, &idx, "a term"))
         return NULL;
+    size_t len = (size_t)(ps->p - at);
     if (parse_lit(ps, "::"))
         return parse_variant(ps, idx, depth);
-    size_t len = (size_t)(ps->p - at);
     if (*at != '\'') {
         if (len == 3 && memcmp(at, "nil", 3) == 0)
             return snow_nil();
