@@ -3,7 +3,7 @@
 # Runs the local workloads L1-L4 on Snow (bench_local) and on Erlang/OTP
 # (bench_local.erl) in one invocation and prints one table with ratios.
 #   contrib/bench/run-local.sh [--reps N] [--million] [--only L1,L2]
-# Run from a configured build tree (it runs `make bench` first).
+# Run from a configured build tree (it builds contrib/bench/bench_local first).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -18,7 +18,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-make -C "$top" -s bench >/dev/null
+make -C "$top" -s contrib/bench/bench_local >/dev/null
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
