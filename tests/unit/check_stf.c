@@ -97,6 +97,36 @@ START_TEST(golden_vectors)
 }
 END_TEST
 
+/* The examples quoted in SPEC.md must be vectors, byte for byte. */
+START_TEST(spec_examples_are_vectors)
+{
+    static struct vector v[128];
+    size_t n = load_vectors(v, 128);
+    const char *src = getenv("SNOW_TOP_SRCDIR");
+    char path[1024], line[2048];
+    snprintf(path, sizeof path, "%s/contrib/stf/SPEC.md", src ? src : ".");
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    int examples = 0;
+    while (fgets(line, sizeof line, f) != NULL) {
+        char *bar = strstr(line, " | ");
+        if (strncmp(line, "    ", 4) != 0 || bar == NULL)
+            continue;
+        *bar = '\0';
+        uint8_t bytes[512];
+        size_t len = term_gen_unhex(bar + 3, bytes, sizeof bytes);
+        bool found = false;
+        for (size_t i = 0; i < n && !found; i++)
+            found = strcmp(v[i].text, line + 4) == 0 && v[i].len == len &&
+                    memcmp(v[i].bytes, bytes, len) == 0;
+        ck_assert_msg(found, "SPEC.md example '%s' is not in vectors.txt", line + 4);
+        examples++;
+    }
+    fclose(f);
+    ck_assert_int_ge(examples, 5);
+}
+END_TEST
+
 START_TEST(truncations_rejected)
 {
     static struct vector v[128];
@@ -577,6 +607,7 @@ Suite *snow_test_suite(void)
         const TTest *test;
     } cases[] = {
         {"vectors", golden_vectors},
+        {"spec_examples", spec_examples_are_vectors},
         {"truncations", truncations_rejected},
         {"hello_size", hello_world_size},
         {"round_trip", random_round_trip},

@@ -213,6 +213,42 @@ START_TEST(refcount_is_atomic)
 }
 END_TEST
 
+static void *atom_thread(void *arg)
+{
+    uintptr_t id = (uintptr_t)arg;
+    for (int i = 0; i < 2000; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "shared_%d", i);
+        snow_term *a = snow_atom(name);
+        snprintf(name, sizeof name, "own_%u_%d", (unsigned)id, i);
+        snow_term *b = snow_atom(name);
+        if (a == NULL || b == NULL || !snow_term_is_atom(b, name))
+            return (void *)1;
+        /* terms made here are freed on the main thread (cross-thread) */
+    }
+    snow_term *l = snow_list(2, snow_string("from"), snow_int((int64_t)id));
+    return l;
+}
+
+START_TEST(atoms_concurrent)
+{
+    pthread_t th[4];
+    for (uintptr_t i = 0; i < 4; i++)
+        pthread_create(&th[i], NULL, atom_thread, (void *)i);
+    for (int i = 0; i < 4; i++) {
+        void *r;
+        pthread_join(th[i], &r);
+        ck_assert_ptr_ne(r, (void *)1);
+        snow_term_release(r);
+    }
+    /* every thread got the same atom for the same name */
+    ck_assert_ptr_eq(snow_atom("shared_7"), snow_atom("shared_7"));
+    const char *name;
+    ck_assert_snow_ok(snow_term_atom(snow_atom("own_3_1999"), &name, NULL));
+    ck_assert_str_eq(name, "own_3_1999");
+}
+END_TEST
+
 START_TEST(maps_sorted_last_wins)
 {
     snow_term *k[] = {snow_atom("b"), snow_int(1), snow_atom("a"), snow_int(1)};
@@ -437,6 +473,7 @@ Suite *snow_test_suite(void)
         {"refcount", refcount_and_sharing},
         {"deep_release", deep_term_release_is_iterative},
         {"refcount_threads", refcount_is_atomic},
+        {"atoms_threads", atoms_concurrent},
         {"maps", maps_sorted_last_wins},
         {"sets", sets_sorted_unique},
         {"structs", structs_by_name},
