@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 /*
  * A snow_term pointer is either a heap object (low 3 bits 000, malloc gives
@@ -115,10 +116,84 @@ uint64_t sk_hash_bytes(const void *data, size_t len, uint64_t seed);
 
 /* ---- shared helpers (kernel/term.c) ---- */
 bool sk_utf8_valid(const char *s, size_t len);
-/* A heap term of `body` bytes (head included), count 1; NULL on out of
- * memory. Free a term that was never published with sk_term_free. */
-snow_term *sk_term_alloc(enum snow_type type, size_t body);
-void sk_term_free(snow_term *t);
+/* ---- term memory (kernel/term_alloc.c) ----
+ * A heap term of `body` bytes (head included), count 1; NULL on out of
+ * memory. Free a term that was never published with sk_term_free. Small
+ * blocks come from a per-thread cache (off in ASan builds, so ASan sees
+ * every use-after-free); the fast paths are inline. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SK_ALLOC_CACHE 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define SK_ALLOC_CACHE 0
+#endif
+#endif
+#ifndef SK_ALLOC_CACHE
+#define SK_ALLOC_CACHE 1
+#endif
+#define SK_ALLOC_CLASSES 16 /* class c holds blocks of c * 16 bytes, 2..15 */
+#define SK_ALLOC_KEEP 256   /* blocks kept per class per thread */
+
+struct sk_alloc_class {
+    snow_term *head;
+    unsigned count;
+};
+struct sk_alloc_cache {
+    struct sk_alloc_class cls[SK_ALLOC_CLASSES];
+    bool registered;
+};
+/* initial-exec: libsnow is linked at start-up; the general-dynamic model
+ * would cost a __tls_get_addr call per allocation. */
+extern _Thread_local struct sk_alloc_cache sk_alloc_cache __attribute__((tls_model("initial-exec")));
+bool sk_alloc_register(struct sk_alloc_cache *c);
+snow_term *sk_term_alloc_slow(enum snow_type type, size_t body);
+
+static inline void sk_term_init(snow_term *t, enum snow_type type, unsigned cls)
+{
+    atomic_init(&t->u.rc, 1);
+    t->type = type;
+    t->cls = cls;
+    t->ctor = 0;
+    t->name = 0;
+    t->n = 0;
+}
+
+static inline snow_term *sk_term_alloc(enum snow_type type, size_t body)
+{
+#if SK_ALLOC_CACHE
+    if (body <= (SK_ALLOC_CLASSES - 1) * 16) {
+        size_t c = body <= 32 ? 2 : (body + 15) >> 4;
+        struct sk_alloc_class *k = &sk_alloc_cache.cls[c];
+        snow_term *t = k->head;
+        if (t != NULL) {
+            k->head = t->u.next_free;
+            k->count--;
+            sk_term_init(t, type, (unsigned)c);
+            return t;
+        }
+    }
+#endif
+    return sk_term_alloc_slow(type, body);
+}
+
+static inline void sk_term_free(snow_term *t)
+{
+    if (t == NULL)
+        return;
+#if SK_ALLOC_CACHE
+    struct sk_alloc_cache *c = &sk_alloc_cache;
+    if (t->cls != 0 && c->cls[t->cls].count < SK_ALLOC_KEEP &&
+        (c->registered || sk_alloc_register(c))) {
+        struct sk_alloc_class *k = &c->cls[t->cls];
+        t->u.next_free = k->head;
+        k->head = t;
+        k->count++;
+        return;
+    }
+#endif
+    free(t);
+}
+
 /* A string or binary of len bytes, copied; no UTF-8 check. */
 snow_term *sk_bytes_make(enum snow_type type, const void *data, size_t len);
 /* Builds a struct/variant from atom indices (the decoder's path). Steals

@@ -16,7 +16,9 @@
  * them less; the Erlang side measures its VM's CPU time the same way and
  * runs with one scheduler and no busy-waiting. Encoding goes to a
  * fresh malloc'd buffer per term (like term_to_binary returning a new
- * binary); decoding builds and releases the term each time.
+ * binary); "encode_into" reuses one caller buffer (no allocation: the
+ * distribution layer's path); decoding builds and releases the term each
+ * time.
  * contrib/bench/bench_stf.sh runs the same workloads in Erlang.
  */
 
@@ -53,6 +55,20 @@ static double bench_encode(const snow_term *t, long n)
     return bench_now() - t0;
 }
 
+/* Seconds for n encodes of t into one reused buffer (the distribution
+ * layer's path: it encodes straight into its frame buffer). */
+static double bench_encode_into(const snow_term *t, long n)
+{
+    static unsigned char buf[1 << 16];
+    double t0 = bench_now();
+    for (long i = 0; i < n; i++) {
+        size_t len;
+        if (snow_stf_encode_into(t, NULL, buf, sizeof buf, &len, NULL, 0) != 0)
+            abort();
+    }
+    return bench_now() - t0;
+}
+
 static double bench_decode(const void *buf, size_t len, long n)
 {
     double t0 = bench_now();
@@ -71,13 +87,16 @@ static void bench_run(const char *name, snow_term *t, long n, int reps)
     size_t len;
     if (t == NULL || snow_stf_encode(t, NULL, &buf, &len, NULL, 0) != 0)
         abort();
-    double enc[32], dec[32];
+    double enc[32], into[32], dec[32];
     for (int r = 0; r < reps; r++) {
         enc[r] = (double)n / bench_encode(t, n);
+        into[r] = (double)n / bench_encode_into(t, n);
         dec[r] = (double)n / bench_decode(buf, len, n);
     }
     double e = bench_median(enc, reps), d = bench_median(dec, reps);
+    double in = bench_median(into, reps);
     printf("stf %s encode %.0f %.1f %zu\n", name, e, e * (double)len / 1e6, len);
+    printf("stf %s encode_into %.0f %.1f %zu\n", name, in, in * (double)len / 1e6, len);
     printf("stf %s decode %.0f %.1f %zu\n", name, d, d * (double)len / 1e6, len);
     fflush(stdout);
     free(buf);

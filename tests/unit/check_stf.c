@@ -187,19 +187,21 @@ START_TEST(random_round_trip)
         ck_assert_ptr_nonnull(t);
         size_t len, size, len2;
         uint8_t *buf = enc_ok(t, &len);
-        ck_assert_snow_ok(snow_stf_encoded_size(t, NULL, &size, NULL, 0));
-        ck_assert_uint_eq(size, len);
-        int rc = snow_stf_encode_into(t, NULL, fixed, sizeof fixed, &len2, NULL, 0);
-        if (len <= sizeof fixed) {
-            ck_assert_snow_ok(rc);
-            ck_assert_int_eq(memcmp(fixed, buf, len), 0);
-        } else {
-            ck_assert_snow_err(rc, SNOW_ERANGE);
-            ck_assert_uint_eq(len2, len);
+        if (i % 4 == 0) { /* the three encoders agree */
+            ck_assert_snow_ok(snow_stf_encoded_size(t, NULL, &size, NULL, 0));
+            ck_assert_uint_eq(size, len);
+            int rc = snow_stf_encode_into(t, NULL, fixed, sizeof fixed, &len2, NULL, 0);
+            if (len <= sizeof fixed) {
+                ck_assert_snow_ok(rc);
+                ck_assert_int_eq(memcmp(fixed, buf, len), 0);
+            } else {
+                ck_assert_snow_err(rc, SNOW_ERANGE);
+                ck_assert_uint_eq(len2, len);
+            }
         }
         snow_term *back = NULL;
         char err[256] = "";
-        rc = snow_stf_decode(buf, len, NULL, &back, err, sizeof err);
+        int rc = snow_stf_decode(buf, len, NULL, &back, err, sizeof err);
         ck_assert_msg(rc == 0, "term %d: decode failed: %s", i, err);
         ck_assert_msg(snow_term_equal(t, back), "term %d differs after round trip", i);
         ck_assert_uint_eq(snow_term_hash(t), snow_term_hash(back));

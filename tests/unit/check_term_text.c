@@ -156,7 +156,7 @@ START_TEST(random_text_round_trip)
 {
     struct term_gen g;
     term_gen_init(&g, 99);
-    for (int i = 0; i < 20000; i++) {
+    for (int i = 0; i < 10000; i++) {
         snow_term *t = term_gen_term(&g);
         char *s = snow_term_format_alloc(t);
         ck_assert_ptr_nonnull(s);
