@@ -65,7 +65,8 @@ double bd_pct(int64_t *v, size_t n, double p)
 
 void bd_node_up(const struct bd_args *a)
 {
-    int rc = snow_init(NULL);
+    struct snow_init_opts io = {.size = sizeof io, .schedulers = (unsigned)a->schedulers};
+    int rc = snow_init(&io);
     if (rc != 0)
         bd_fail("snow_init: %s", snow_strerror(rc));
     struct snow_node_opts o = {.size = sizeof o, .plugin_list = a->plugins};
@@ -120,6 +121,7 @@ static void usage(void)
             "  peer     --name N --plugins F --cookie C --ready FILE\n"
             "  drive    --name N --peer P --plugins F --cookie C --label L [--what all|lat] [--reps R]\n"
             "  conn     --name N --peer P --plugins F --cookie C --label L\n"
+            "  (node roles also take --schedulers N; default one per core)\n"
             "  raw-tcp  --label L [--count TRIPS] [--reps R]   blocking TCP_NODELAY ping-pong\n"
             "  raw-tls  [--count MSGS] [--reps R]              32 B msgs in 16 KiB TLS records\n");
 }
@@ -131,7 +133,8 @@ int main(int argc, char **argv)
         {"plugins", required_argument, NULL, 'p'}, {"cookie", required_argument, NULL, 'c'},
         {"label", required_argument, NULL, 'l'}, {"what", required_argument, NULL, 'w'},
         {"ready", required_argument, NULL, 'r'}, {"reps", required_argument, NULL, 'R'},
-        {"count", required_argument, NULL, 'N'}, {NULL, 0, NULL, 0},
+        {"count", required_argument, NULL, 'N'}, {"schedulers", required_argument, NULL, 's'},
+        {NULL, 0, NULL, 0},
     };
     if (argc < 2) {
         usage();
@@ -151,6 +154,7 @@ int main(int argc, char **argv)
         case 'r': a.ready = optarg; break;
         case 'R': a.reps = atoi(optarg); break;
         case 'N': a.count = atol(optarg); break;
+        case 's': a.schedulers = atoi(optarg); break;
         default: usage(); return 2;
         }
     }

@@ -19,6 +19,7 @@ struct bd_args {
     const char *what;      /* drive: "all" or "lat" */
     const char *ready;     /* peer: file written with the listen address */
     int reps;
+    int schedulers;        /* node roles: scheduler threads, 0 = one per core */
     long count;            /* raw benches: operations per rep */
 };
 

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PP_TRIPS 100000
 #define PP_WARMUP 2000
 
 static const struct bd_args *drive_args;
@@ -125,19 +124,20 @@ static void drive_pp(const char *placement)
     snow_pid echo = bd_elem_pid(ready, 1);
     snow_term_release(ready);
     snow_term *payload = snow_binary("hello world", 11);
-    int64_t *lat = malloc(sizeof *lat * PP_TRIPS);
+    long trips = drive_args->count > 0 ? drive_args->count : 100000;
+    int64_t *lat = malloc(sizeof *lat * (size_t)trips);
     if (lat == NULL || payload == NULL)
         bd_fail("drive: out of memory");
     drive_pp_once(echo, payload, PP_WARMUP, NULL);
     char row[256];
     for (int i = 0; i < drive_args->reps; i++) {
-        int64_t ns = drive_pp_once(echo, payload, PP_TRIPS, lat);
-        snprintf(row, sizeof row, "R3 %s %s ping-pong 100k", drive_args->label, placement);
-        bd_sample(row, "round-trips/s", PP_TRIPS / ((double)ns / 1e9));
+        int64_t ns = drive_pp_once(echo, payload, trips, lat);
+        snprintf(row, sizeof row, "R3 %s %s ping-pong", drive_args->label, placement);
+        bd_sample(row, "round-trips/s", (double)trips / ((double)ns / 1e9));
         snprintf(row, sizeof row, "R3 %s %s ping-pong p50", drive_args->label, placement);
-        bd_sample(row, "us", bd_pct(lat, PP_TRIPS, 0.50) / 1e3);
+        bd_sample(row, "us", bd_pct(lat, (size_t)trips, 0.50) / 1e3);
         snprintf(row, sizeof row, "R3 %s %s ping-pong p99", drive_args->label, placement);
-        bd_sample(row, "us", bd_pct(lat, PP_TRIPS, 0.99) / 1e3);
+        bd_sample(row, "us", bd_pct(lat, (size_t)trips, 0.99) / 1e3);
     }
     free(lat);
     snow_term *stop = snow_atom("stop");

@@ -10,14 +10,17 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 
 #define RAW_MSG 32          /* bytes per message, as in shared/bench/LIMITS.md */
 #define RAW_RECORD 16384    /* TLS record payload: 512 messages */
-/* The same groups and versions as transport_tls's default priority. */
-#define RAW_TLS_PRIO "NORMAL:-VERS-ALL:+VERS-TLS1.3:+ECDHE-PSK:+PSK:-GROUP-ALL:+GROUP-X25519"
+/* transport_tls's default priority: Snow nodes end up on TLS_AES_256_GCM_SHA384
+ * with an ephemeral ECDSA P-256 certificate, and so does this baseline. */
+#define RAW_TLS_PRIO "NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1"
 
 /* A connected loopback TCP pair: *srv for the child, *cli for the parent. */
 static void raw_pair(int *srv, int *cli)
@@ -111,37 +114,45 @@ int bd_raw_tcp_main(const struct bd_args *a)
 
 /* ---- batched TLS: the parent sends 32 B messages in 16 KiB records ---- */
 
-static const unsigned char raw_psk[32] = "snow-bench-dist-psk-not-a-secret";
-
-static int raw_psk_server(gnutls_session_t s, const char *user, gnutls_datum_t *key)
+/* An ephemeral self-signed ECDSA P-256 certificate for the server side. */
+static gnutls_certificate_credentials_t raw_tls_cred(void)
 {
-    (void)s; (void)user;
-    key->data = gnutls_malloc(sizeof raw_psk);
-    if (key->data == NULL)
-        return -1;
-    memcpy(key->data, raw_psk, sizeof raw_psk);
-    key->size = sizeof raw_psk;
-    return 0;
+    gnutls_certificate_credentials_t cred;
+    gnutls_x509_privkey_t key;
+    gnutls_x509_crt_t crt;
+    unsigned char serial[8] = {1};
+    time_t now = time(NULL);
+    if (gnutls_certificate_allocate_credentials(&cred) != 0 ||
+        gnutls_x509_privkey_init(&key) != 0 || gnutls_x509_crt_init(&crt) != 0 ||
+        gnutls_x509_privkey_generate(key, GNUTLS_PK_ECDSA,
+                                     GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0) != 0 ||
+        gnutls_x509_crt_set_version(crt, 3) != 0 ||
+        gnutls_x509_crt_set_serial(crt, serial, sizeof serial) != 0 ||
+        gnutls_x509_crt_set_activation_time(crt, now - 60) != 0 ||
+        gnutls_x509_crt_set_expiration_time(crt, now + 86400) != 0 ||
+        gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, "bench", 5) != 0 ||
+        gnutls_x509_crt_set_key(crt, key) != 0 ||
+        gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0) != 0 ||
+        gnutls_certificate_set_x509_key(cred, &crt, 1, key) != 0)
+        bd_fail("raw-tls: cannot make a certificate");
+    gnutls_x509_crt_deinit(crt);
+    gnutls_x509_privkey_deinit(key);
+    return cred;
 }
 
 static gnutls_session_t raw_tls_session(int fd, bool server)
 {
     gnutls_session_t s;
+    gnutls_certificate_credentials_t cred;
     const char *bad;
     int rc = gnutls_init(&s, (server ? GNUTLS_SERVER : GNUTLS_CLIENT) | GNUTLS_NO_SIGNAL);
     if (rc == 0)
         rc = gnutls_priority_set_direct(s, RAW_TLS_PRIO, &bad);
     if (rc == 0 && server) {
-        gnutls_psk_server_credentials_t c;
-        gnutls_psk_allocate_server_credentials(&c);
-        gnutls_psk_set_server_credentials_function(c, raw_psk_server);
-        rc = gnutls_credentials_set(s, GNUTLS_CRD_PSK, c);
+        rc = gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, raw_tls_cred());
     } else if (rc == 0) {
-        gnutls_psk_client_credentials_t c;
-        gnutls_datum_t key = {(unsigned char *)raw_psk, sizeof raw_psk};
-        gnutls_psk_allocate_client_credentials(&c);
-        gnutls_psk_set_client_credentials(c, "bench", &key, GNUTLS_PSK_KEY_RAW);
-        rc = gnutls_credentials_set(s, GNUTLS_CRD_PSK, c);
+        gnutls_certificate_allocate_credentials(&cred); /* no verification: loopback bench */
+        rc = gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred);
     }
     if (rc != 0)
         bd_fail("raw-tls: session setup: %s", gnutls_strerror(rc));
