@@ -99,7 +99,7 @@ int bd_raw_tcp_main(const struct bd_args *a)
             lat[i] = bd_now_ns() - t0;
         }
         double s = (double)(bd_now_ns() - start) / 1e9;
-        snprintf(row, sizeof row, "R3 raw TCP %s ping-pong 100k", a->label);
+        snprintf(row, sizeof row, "R3 raw TCP %s ping-pong", a->label);
         bd_sample(row, "round-trips/s", (double)trips / s);
         snprintf(row, sizeof row, "R3 raw TCP %s ping-pong p50", a->label);
         bd_sample(row, "us", bd_pct(lat, (size_t)trips, 0.50) / 1e3);
