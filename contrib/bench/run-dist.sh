@@ -145,10 +145,10 @@ EOC
     return 1
 }
 
-erl_node() {  # proto name args... (runs in the foreground; callers add &)
+erl_node() {  # proto name args... : execs erl, so a background caller's $! is beam's PID
     local proto=$1 name=$2; shift 2
     local tls=(); [ "$proto" = tls ] && tls=(-proto_dist inet_tls -ssl_dist_optfile "$WORK/ssl_dist.conf")
-    ERL_EPMD_PORT=$EPMD_PORT BENCH_CLK_TCK=$(getconf CLK_TCK) "${PIN[@]}" erl -noshell \
+    exec env ERL_EPMD_PORT="$EPMD_PORT" BENCH_CLK_TCK="$(getconf CLK_TCK)" "${PIN[@]}" erl -noshell \
         -name "$name@127.0.0.1" -setcookie "$COOKIE" -start_epmd false \
         -kernel inet_dist_use_interface '{127,0,0,1}' -pa "$WORK/ebin" "${tls[@]}" "$@" </dev/null
 }
