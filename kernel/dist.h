@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include <snow/plugin.h>
+#include <snow/term.h>
 
 #include "bytes.h"
 #include "cookie.h"
@@ -119,6 +120,19 @@ int sk_dist_dispatch(snow_conn *c, unsigned type, const uint8_t *body, size_t le
 /* Mesh: send our peer list on c / act on a peer list. */
 void sk_dist_send_peers(snow_conn *c);
 int sk_dist_on_peers(snow_conn *c, const uint8_t *body, size_t len);
+/* Encodes t in STF for the wire into this thread's scratch buffer
+ * (*data, valid until the thread's next encode); err gets the codec's
+ * reason (e.g. the path to a function term). */
+int sk_dist_encode(const snow_term *t, const uint8_t **data, size_t *len, char *err,
+                   size_t errlen);
+/* Decodes a frame's trailing STF term; on failure logs, closes c (untrusted
+ * input) and returns SNOW_ECLOSED. */
+int sk_dist_frame_term(snow_conn *c, unsigned type, const uint8_t *p, size_t len,
+                       snow_term **out);
+/* Logs a malformed frame, closes c, returns SNOW_ECLOSED. */
+int sk_dist_bad_frame(snow_conn *c, unsigned type, const char *what);
+/* Sets the text snow_node_last_error() returns on this thread. */
+void sk_dist_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A plugin channel frame: handed to the services layer's open channel. */
 int sk_dist_on_channel(snow_conn *c, const uint8_t *body, size_t len);
 /* Sends a plugin channel frame to node (any thread). */

@@ -8,6 +8,7 @@
 #include <snow/stf.h>
 
 #include "dist_ft.h"
+#include "dist_spawn.h"
 #include "log.h"
 #include "route.h"
 #include "services.h"
@@ -66,22 +67,37 @@ static struct snow_stf_opts route_stf_opts(void)
 
 static _Thread_local struct sk_buf scratch;
 
-/* Encodes t into the thread's scratch buffer; returns its length via *len. */
-static int route_encode(const snow_term *t, size_t *len)
+/* Encodes t into the thread's scratch buffer; returns its length via *len
+ * and, on failure, the codec's reason in err. */
+static int route_encode_err(const snow_term *t, size_t *len, char *err, size_t errlen)
 {
     struct snow_stf_opts o = route_stf_opts();
-    char err[256];
     if (scratch.cap < 256 && sk_buf_reserve(&scratch, 256) != 0)
         return SNOW_ENOMEM;
-    int rc = snow_stf_encode_into(t, &o, scratch.data, scratch.cap, len, err, sizeof err);
+    int rc = snow_stf_encode_into(t, &o, scratch.data, scratch.cap, len, err, errlen);
     if (rc == SNOW_ERANGE) {
         scratch.len = 0;
         if (sk_buf_reserve(&scratch, *len) != 0)
             return SNOW_ENOMEM;
-        rc = snow_stf_encode_into(t, &o, scratch.data, scratch.cap, len, err, sizeof err);
+        rc = snow_stf_encode_into(t, &o, scratch.data, scratch.cap, len, err, errlen);
     }
+    return rc;
+}
+
+static int route_encode(const snow_term *t, size_t *len)
+{
+    char err[256];
+    int rc = route_encode_err(t, len, err, sizeof err);
     if (rc != 0 && rc != SNOW_ENOMEM)
         sk_log(SK_LOG_WARN, "SNOW-DIST-ENCODE", "message not sent: %s", err);
+    return rc;
+}
+
+int sk_dist_encode(const snow_term *t, const uint8_t **data, size_t *len, char *err,
+                   size_t errlen)
+{
+    int rc = route_encode_err(t, len, err, errlen);
+    *data = scratch.data;
     return rc;
 }
 
@@ -262,7 +278,7 @@ void sk_dist_route_uninstall(void)
 
 /* ---- inbound ---- */
 
-static int dispatch_bad(snow_conn *c, unsigned type, const char *what)
+int sk_dist_bad_frame(snow_conn *c, unsigned type, const char *what)
 {
     sk_log(SK_LOG_WARN, "SNOW-DIST-BADFRAME", "peer %s (%s): %s frame: %s", c->peer_name,
            c->peer_text, sk_frame_type_name(type), what);
@@ -271,8 +287,8 @@ static int dispatch_bad(snow_conn *c, unsigned type, const char *what)
 }
 
 /* Decodes a trailing STF term; on failure closes c (untrusted input). */
-static int dispatch_term(snow_conn *c, unsigned type, const uint8_t *p, size_t len,
-                         snow_term **out)
+int sk_dist_frame_term(snow_conn *c, unsigned type, const uint8_t *p, size_t len,
+                       snow_term **out)
 {
     struct snow_stf_opts o = route_stf_opts();
     char err[256];
@@ -302,8 +318,8 @@ int sk_dist_dispatch(snow_conn *c, unsigned type, const uint8_t *body, size_t le
     case SK_F_SEND: {
         uint64_t to = sk_read_u64(&r);
         if (r.bad || to > SNOW_LOCAL_MASK)
-            return dispatch_bad(c, type, "bad destination");
-        if (dispatch_term(c, type, r.p, r.left, &t) != 0)
+            return sk_dist_bad_frame(c, type, "bad destination");
+        if (sk_dist_frame_term(c, type, r.p, r.left, &t) != 0)
             return SNOW_ECLOSED;
         sk_deliver_msg(to, t); /* a dead pid drops it, as in Erlang */
         return 0;
@@ -312,11 +328,11 @@ int sk_dist_dispatch(snow_conn *c, unsigned type, const uint8_t *body, size_t le
         uint8_t nl = sk_read_u8(&r);
         const uint8_t *name = sk_reader_take(&r, nl);
         if (r.bad || nl == 0)
-            return dispatch_bad(c, type, "bad name");
+            return sk_dist_bad_frame(c, type, "bad name");
         char nbuf[256];
         memcpy(nbuf, name, nl);
         nbuf[nl] = '\0';
-        if (dispatch_term(c, type, r.p, r.left, &t) != 0)
+        if (sk_dist_frame_term(c, type, r.p, r.left, &t) != 0)
             return SNOW_ECLOSED;
         sk_deliver_named(nbuf, t);
         return 0;
@@ -325,7 +341,7 @@ int sk_dist_dispatch(snow_conn *c, unsigned type, const uint8_t *body, size_t le
     case SK_F_UNLINK: {
         uint64_t from = sk_read_u64(&r), to = sk_read_u64(&r);
         if (r.bad || r.left || from > SNOW_LOCAL_MASK || to > SNOW_LOCAL_MASK)
-            return dispatch_bad(c, type, "bad ids");
+            return sk_dist_bad_frame(c, type, "bad ids");
         if (type == SK_F_UNLINK) {
             sk_ft_remove(c->node, SK_FT_LINKS, to, remote_slot | from, 0);
             sk_link_remove_remote(to, remote_slot | from);
@@ -342,8 +358,8 @@ int sk_dist_dispatch(snow_conn *c, unsigned type, const uint8_t *body, size_t le
         uint64_t from = sk_read_u64(&r), to = sk_read_u64(&r);
         uint8_t flags = sk_read_u8(&r);
         if (r.bad || from > SNOW_LOCAL_MASK || to > SNOW_LOCAL_MASK)
-            return dispatch_bad(c, type, "bad ids");
-        if (dispatch_term(c, type, r.p, r.left, &t) != 0)
+            return sk_dist_bad_frame(c, type, "bad ids");
+        if (sk_dist_frame_term(c, type, r.p, r.left, &t) != 0)
             return SNOW_ECLOSED;
         if (flags & 1)
             sk_ft_remove(c->node, SK_FT_LINKS, to, remote_slot | from, 0);
@@ -355,7 +371,7 @@ int sk_dist_dispatch(snow_conn *c, unsigned type, const uint8_t *body, size_t le
         uint64_t watcher = sk_read_u64(&r), target = sk_read_u64(&r), ref = sk_read_u64(&r);
         if (r.bad || r.left || watcher > SNOW_LOCAL_MASK || target > SNOW_LOCAL_MASK ||
             ref > SNOW_LOCAL_MASK)
-            return dispatch_bad(c, type, "bad ids");
+            return sk_dist_bad_frame(c, type, "bad ids");
         snow_pid w = remote_slot | watcher;
         snow_ref rf = remote_slot | ref;
         if (type == SK_F_DEMONITOR) {
@@ -373,8 +389,8 @@ int sk_dist_dispatch(snow_conn *c, unsigned type, const uint8_t *body, size_t le
         uint64_t target = sk_read_u64(&r), watcher = sk_read_u64(&r), ref = sk_read_u64(&r);
         if (r.bad || watcher > SNOW_LOCAL_MASK || target > SNOW_LOCAL_MASK ||
             ref > SNOW_LOCAL_MASK)
-            return dispatch_bad(c, type, "bad ids");
-        if (dispatch_term(c, type, r.p, r.left, &t) != 0)
+            return sk_dist_bad_frame(c, type, "bad ids");
+        if (sk_dist_frame_term(c, type, r.p, r.left, &t) != 0)
             return SNOW_ECLOSED;
         sk_ft_remove(c->node, SK_FT_MONS_OUT, watcher, remote_slot | target, ref);
         sk_deliver_down(watcher, ref, remote_slot | target, t);
@@ -384,8 +400,12 @@ int sk_dist_dispatch(snow_conn *c, unsigned type, const uint8_t *body, size_t le
         return sk_dist_on_peers(c, body, len);
     case SK_F_CHANNEL:
         return sk_dist_on_channel(c, body, len);
+    case SK_F_SPAWN_REQ:
+        return sk_dspawn_on_request(c, body, len);
+    case SK_F_SPAWN_REPLY:
+        return sk_dspawn_on_reply(c, body, len);
     default:
-        return dispatch_bad(c, type, "not expected on an established connection");
+        return sk_dist_bad_frame(c, type, "not expected on an established connection");
     }
 }
 
@@ -415,7 +435,7 @@ int sk_dist_on_channel(snow_conn *c, const uint8_t *body, size_t len)
     uint8_t nl = sk_read_u8(&r);
     const uint8_t *name = sk_reader_take(&r, nl);
     if (r.bad || nl == 0)
-        return dispatch_bad(c, SK_F_CHANNEL, "bad channel name");
+        return sk_dist_bad_frame(c, SK_F_CHANNEL, "bad channel name");
     char nbuf[256];
     memcpy(nbuf, name, nl);
     nbuf[nl] = '\0';

@@ -31,24 +31,21 @@ _Noreturn void sk_proc_exit(struct sk_proc *p, snow_term *reason)
     __builtin_unreachable();
 }
 
-int snow_spawn_opt(snow_proc_fn fn, const snow_term *arg, const struct snow_spawn_opts *opts,
-                   snow_pid *out, snow_ref *ref)
+/*
+ * The one spawn path. `link_to` (may be SNOW_PID_NONE) goes into the child's
+ * link set before it can run; when it is the local `self`, the caller's half
+ * is added too (a remote link_to's half lives on its own node). before_run,
+ * if set, is called with the new pid after the links exist and before the
+ * child is queued, so whatever it sends goes out ahead of the child's own
+ * messages and exit signals.
+ */
+static int proc_spawn(snow_proc_fn fn, const snow_term *arg, size_t ssize,
+                      struct sk_proc *self, snow_pid link_to, bool monitor, bool joinable,
+                      void (*before_run)(void *ctx, snow_pid pid), void *brctx, snow_pid *out,
+                      snow_ref *ref)
 {
-    if (fn == NULL || out == NULL)
-        return SNOW_EINVAL;
-    if (opts && opts->size < sizeof(size_t))
-        return SNOW_EINVAL;
-    if (!sk_runtime_running())
-        return SNOW_ESTATE;
-    bool link = opts && opts->link;
-    bool monitor = opts && opts->monitor;
-    size_t ssize = opts && opts->size >= offsetof(struct snow_spawn_opts, stack_size) + sizeof(size_t)
-                       ? opts->stack_size : 0;
-    struct sk_proc *self = sk_proc_self();
-    if ((link || monitor) && self == NULL)
-        return SNOW_ENOTPROC;
-    if (monitor && ref == NULL)
-        return SNOW_EINVAL;
+    bool link = link_to != SNOW_PID_NONE;
+    bool local_link = link && self != NULL && snow_pid_is_local(link_to);
     ssize = sk_stack_round(ssize);
 
     struct sk_proc *p = sk_pid_alloc();
@@ -66,7 +63,7 @@ int snow_spawn_opt(snow_proc_fn fn, const snow_term *arg, const struct snow_spaw
     p->arg = arg ? snow_term_ref((snow_term *)arg) : snow_nil();
     p->reason = NULL;
     p->trap_exit = false;
-    p->joinable = self == NULL;
+    p->joinable = joinable;
     p->overflowed = false;
     p->sched = s;
     atomic_store_explicit(&p->timed_out, 0, memory_order_relaxed);
@@ -81,11 +78,11 @@ int snow_spawn_opt(snow_proc_fn fn, const snow_term *arg, const struct snow_spaw
     sk_lock_take(&p->lock);
     p->alive = true;
     if (link)
-        rc = sk_monvec_add(&p->links, 0, me);
+        rc = sk_monvec_add(&p->links, 0, link_to);
     if (monitor && rc == 0)
         rc = sk_monvec_add(&p->monitored_by, r, me);
     sk_lock_give(&p->lock);
-    if (rc == 0 && link) {
+    if (rc == 0 && local_link) {
         sk_lock_take(&self->lock);
         rc = sk_monvec_add(&self->links, 0, pid);
         sk_lock_give(&self->lock);
@@ -94,7 +91,7 @@ int snow_spawn_opt(snow_proc_fn fn, const snow_term *arg, const struct snow_spaw
         rc = sk_monvec_add(&self->monitoring, r, pid);
     if (rc < 0) {
         /* Only allocation can fail here; undo everything. */
-        if (link) {
+        if (local_link) {
             sk_lock_take(&self->lock);
             sk_monvec_del(&self->links, 0, pid);
             sk_lock_give(&self->lock);
@@ -113,9 +110,44 @@ int snow_spawn_opt(snow_proc_fn fn, const snow_term *arg, const struct snow_spaw
     *out = pid;
     if (ref)
         *ref = r;
+    if (before_run)
+        before_run(brctx, pid);
     atomic_store_explicit(&p->state, SK_P_QUEUED, memory_order_release);
     sk_sched_enqueue(p, NULL);
     return 0;
+}
+
+int snow_spawn_opt(snow_proc_fn fn, const snow_term *arg, const struct snow_spawn_opts *opts,
+                   snow_pid *out, snow_ref *ref)
+{
+    if (fn == NULL || out == NULL)
+        return SNOW_EINVAL;
+    if (opts && opts->size < sizeof(size_t))
+        return SNOW_EINVAL;
+    if (!sk_runtime_running())
+        return SNOW_ESTATE;
+    bool link = opts && opts->link;
+    bool monitor = opts && opts->monitor;
+    size_t ssize = opts && opts->size >= offsetof(struct snow_spawn_opts, stack_size) + sizeof(size_t)
+                       ? opts->stack_size : 0;
+    struct sk_proc *self = sk_proc_self();
+    if ((link || monitor) && self == NULL)
+        return SNOW_ENOTPROC;
+    if (monitor && ref == NULL)
+        return SNOW_EINVAL;
+    snow_pid me = self ? atomic_load_explicit(&self->pid, memory_order_relaxed) : 0;
+    return proc_spawn(fn, arg, ssize, self, link ? me : SNOW_PID_NONE, monitor, self == NULL,
+                      NULL, NULL, out, ref);
+}
+
+int sk_proc_spawn_for(snow_proc_fn fn, const snow_term *arg, snow_pid link_to,
+                      void (*before_run)(void *ctx, snow_pid pid), void *ctx, snow_pid *out)
+{
+    if (fn == NULL || out == NULL)
+        return SNOW_EINVAL;
+    if (!sk_runtime_running())
+        return SNOW_ESTATE;
+    return proc_spawn(fn, arg, 0, NULL, link_to, false, false, before_run, ctx, out, NULL);
 }
 
 int snow_spawn(snow_proc_fn fn, const snow_term *arg, snow_pid *out)
