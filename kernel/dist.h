@@ -78,8 +78,8 @@ struct sk_dist {
 
 extern struct sk_dist sk_dist;
 
-/* ---- monotonic time ---- */
-int64_t sk_now_ns(void);
+/* monotonic time: sk_now_ns() from timer.h */
+#include "timer.h"
 
 /* ---- connections (I/O thread) ---- */
 snow_conn *sk_dconn_alloc(bool initiator);
@@ -94,6 +94,11 @@ snow_conn *sk_dconn_dial(const char *dial_name, const char *addr, int *rc);
  * its handshake (I/O thread only; data frames go through the node buffer). */
 int sk_dconn_send_frame(snow_conn *c, unsigned type, const void *a, size_t alen,
                         const void *b, size_t blen);
+/* Callers of connect whose connection lost a simultaneous dial wait for
+ * the node's surviving connection (bounded by the handshake deadline). */
+void sk_dist_park_waiters(const char *name, struct sk_dwait **waiters);
+/* name: that node is up (complete with 0); NULL: expire (all: every one). */
+void sk_dist_parked_complete(const char *name, bool all);
 /* The connection for a node name that is up or being set up, or NULL. */
 snow_conn *sk_dconn_find(const char *name, bool up_only);
 

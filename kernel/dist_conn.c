@@ -90,6 +90,11 @@ static void dconn_finish(snow_conn *c, int code, const char *reason, bool transp
     }
     if (was == SK_CONN_UP)
         sk_dist_node_down(c, code, reason);
+    /* The peer closed a handshake it had answered: most likely the loser of
+     * a simultaneous dial, the winner being on its way. Its callers wait
+     * for that node a little longer instead of failing. */
+    if (was != SK_CONN_UP && code == SNOW_ECLOSED && c->hello_received && c->waiters)
+        sk_dist_park_waiters(c->peer_name, &c->waiters);
     sk_dwait_complete_all(&c->waiters, code);
     dconn_unlink(c);
     if (transport_open) {
@@ -152,6 +157,55 @@ static int dconn_send_hello(snow_conn *c)
 
 /* ---- handshake steps ---- */
 
+/* ---- waiters parked while a node's surviving connection comes up ---- */
+
+struct parked {
+    struct parked *next;
+    char name[SK_NODE_NAME_MAX + 1];
+    int64_t deadline_ns;
+    struct sk_dwait *waiters;
+};
+
+static struct parked *parked;
+
+void sk_dist_park_waiters(const char *name, struct sk_dwait **waiters)
+{
+    snow_conn *other = sk_dconn_find(name, false);
+    if (other != NULL) {
+        if (other->state == SK_CONN_UP)
+            sk_dwait_complete_all(waiters, 0);
+        else
+            sk_dwait_move(waiters, &other->waiters);
+        return;
+    }
+    struct parked *p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return; /* the waiters fail with the close code */
+    snprintf(p->name, sizeof p->name, "%s", name);
+    p->deadline_ns = (int64_t)sk_now_ns() + (int64_t)sk_dist.handshake_ms * 1000000;
+    sk_dwait_move(waiters, &p->waiters);
+    p->next = parked;
+    parked = p;
+}
+
+/* Completes parked waiters: those for `name` with 0 (it is up), or, with
+ * name NULL, those past their deadline (or all, when `all`) with ECLOSED. */
+void sk_dist_parked_complete(const char *name, bool all)
+{
+    int64_t now = (int64_t)sk_now_ns();
+    for (struct parked **pp = &parked; *pp;) {
+        struct parked *p = *pp;
+        bool match = name ? strcmp(p->name, name) == 0 : all || now > p->deadline_ns;
+        if (!match) {
+            pp = &p->next;
+            continue;
+        }
+        *pp = p->next;
+        sk_dwait_complete_all(&p->waiters, name ? 0 : SNOW_ECLOSED);
+        free(p);
+    }
+}
+
 static void dconn_try_up(snow_conn *c)
 {
     if (c->state != SK_CONN_AUTH || !c->auth_accepted || !c->ready_received)
@@ -161,6 +215,7 @@ static void dconn_try_up(snow_conn *c)
     c->state = SK_CONN_UP;
     sk_dist_node_up(c);
     sk_dwait_complete_all(&c->waiters, 0);
+    sk_dist_parked_complete(c->peer_name, false);
 }
 
 /* Runs one auth step with the peer's message (NULL for the initiator's

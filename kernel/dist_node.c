@@ -42,13 +42,6 @@ const char *snow_node_last_error(void)
     return node_error;
 }
 
-int64_t sk_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* ---- start ---- */
 
 struct start_job {
@@ -157,6 +150,7 @@ static void stop_on_io(void *arg)
     while (sk_dist.conns)
         sk_dconn_close(sk_dist.conns, SNOW_ECLOSED, "node stopping");
     sk_dist_resolve_abort_all();
+    sk_dist_parked_complete(NULL, true);
     if (sk_dist.listener) {
         sk_dp_unlisten(sk_dist.listener);
         sk_dist.listener = NULL;

@@ -26,7 +26,8 @@ static uint32_t tick_period_ms(void)
 static void tick_check(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd; (void)what; (void)arg;
-    int64_t now = sk_now_ns();
+    int64_t now = (int64_t)sk_now_ns();
+    sk_dist_parked_complete(NULL, false);
     int64_t tick_ns = (int64_t)sk_dist.tick_ms * 1000000;
     int64_t hs_ns = (int64_t)sk_dist.handshake_ms * 1000000;
     snow_conn *next;

@@ -16,10 +16,9 @@
  * directory, like any list file's. */
 const char sk_plugin_default_list[] =
     "# built-in default plugin list\n"
-    "transport tls\n"
-    "auth      cookie    auth_cookie\n"
-    "discovery static    discovery_static\n"
-    "registry  global    global_registry\n";
+    "transport transport_tls\n"
+    "auth      auth_cookie\n"
+    "discovery discovery_builtin\n";
 
 static const char *const list_kinds[] = {
     [SNOW_PLUGIN_TRANSPORT] = "transport", [SNOW_PLUGIN_AUTH] = "auth",

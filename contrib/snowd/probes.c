@@ -41,11 +41,11 @@ static int counter_cmp(const void *a, const void *b)
 
 void probes_stats(char *buf, size_t len)
 {
-    char lines[COUNTERS_MAX][128];
+    char lines[COUNTERS_MAX][sizeof counters[0].key + 24];
     int n = 0;
     pthread_mutex_lock(&counters_lock);
     for (int i = 0; i < COUNTERS_MAX && counters[i].key[0]; i++)
-        snprintf(lines[n++], sizeof lines[0], "%s=%llu", counters[i].key, counters[i].n);
+        snprintf(lines[n++], sizeof lines[0], "%.95s=%llu", counters[i].key, counters[i].n);
     pthread_mutex_unlock(&counters_lock);
     qsort(lines, (size_t)n, sizeof lines[0], counter_cmp);
     size_t o = 0;
@@ -225,6 +225,7 @@ static void reaper_main(const snow_term *arg)
         if (snow_term_elem(arg, i, &p) == 0 && snow_term_pid(p, &pid) == 0)
             snow_monitor(pid, &ref);
     }
+    probes_count("ready");
     for (size_t seen = 0; seen < n;) {
         snow_term *m;
         if (snow_receive(SNOW_INFINITY, &m) != 0)
@@ -288,12 +289,14 @@ int probes_watch(const char *mode, size_t from, size_t count)
             snow_term_release(watchers[i]);
     }
     free(watchers);
-    /* bounded wait until every watcher has its link or monitor */
-    for (int i = 0; rc == 0 && i < 2000 && counter_get("ready") < ready0 + n; i++) {
+    /* bounded wait until every watcher has its link or monitor (and the
+     * reaper its monitors) */
+    size_t want = n + (fn == watch_link_main ? 1 : 0);
+    for (int i = 0; rc == 0 && i < 2000 && counter_get("ready") < ready0 + want; i++) {
         struct timespec ts = {0, 5000000};
         nanosleep(&ts, NULL);
     }
-    if (rc == 0 && counter_get("ready") < ready0 + n)
+    if (rc == 0 && counter_get("ready") < ready0 + want)
         rc = SNOW_ETIMEDOUT;
     return rc;
 }
