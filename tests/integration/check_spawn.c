@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Spawning by name across real node processes: two binaries, errors, links, 10,000 spawns. */
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +65,43 @@ static void settles_to(struct tnode *n, unsigned long base)
     while ((have = procs(n)) != base && th_now_ms() < deadline)
         tnode_pump(n, 20);
     ck_assert_msg(have == base, "%s: %lu processes, baseline %lu", n->name, have, base);
+}
+
+/* True when every thread of pid is stopped (group stop complete). */
+static bool all_threads_stopped(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    if (d == NULL)
+        return false;
+    bool stopped = true;
+    struct dirent *e;
+    while (stopped && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char sp[128], line[512];
+        snprintf(sp, sizeof sp, "/proc/%d/task/%s/stat", (int)pid, e->d_name);
+        FILE *f = fopen(sp, "r");
+        if (f == NULL)
+            continue;
+        const char *close = fgets(line, sizeof line, f) ? strrchr(line, ')') : NULL;
+        stopped = close != NULL && (close[2] == 'T' || close[2] == 't');
+        fclose(f);
+    }
+    closedir(d);
+    return stopped;
+}
+
+/* SIGSTOPs the node and waits (bounded) until it really stands still, so
+ * nothing it was sent afterwards can be handled before SIGCONT. */
+static void freeze(struct tnode *n)
+{
+    tnode_signal(n, SIGSTOP);
+    long long deadline = th_now_ms() + WAIT_MS;
+    while (!all_threads_stopped(n->pid) && th_now_ms() < deadline)
+        tnode_pump(n, 5);
+    ck_assert_msg(all_threads_stopped(n->pid), "%s did not stop", n->name);
 }
 
 static void pair(struct tnode *a, struct tnode *b)
@@ -144,7 +182,7 @@ START_TEST(node_lost_during_the_call)
     struct tnode a, b;
     pair(&a, &b);
     unsigned long base_a = procs(&a);
-    tnode_signal(&b, SIGSTOP); /* b never answers */
+    freeze(&b); /* b never answers */
     const char cmd[] = "rspawn " B_NAME " worker.reply nil 30000\n";
     ck_assert_int_eq(write(a.to_fd, cmd, sizeof cmd - 1), (ssize_t)(sizeof cmd - 1));
     tnode_pump(&a, 200); /* let the request leave (either order gives ENOCONN) */
@@ -165,7 +203,7 @@ START_TEST(no_answer_times_out)
     struct tnode a, b;
     pair(&a, &b);
     unsigned long base_a = procs(&a), base_b = procs(&b);
-    tnode_signal(&b, SIGSTOP);
+    freeze(&b);
     const char *r = err(&a, "SNOW_ETIMEDOUT", "rspawn " B_NAME " worker.reply nil 300");
     ck_assert_msg(strstr(r, "worker.reply"), "%s", r);
     tnode_signal(&b, SIGCONT);
