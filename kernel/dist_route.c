@@ -2,6 +2,7 @@
 /* Remote pids: the runtime's router (outbound frames) and inbound frame dispatch. */
 #include "dist.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,12 +68,37 @@ static struct snow_stf_opts route_stf_opts(void)
 
 static _Thread_local struct sk_buf scratch;
 
+/* Each thread's scratch buffer is freed when the thread ends (a pthread key
+ * destructor runs while the thread's TLS is still there). */
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_free(void *p)
+{
+    (void)p;
+    sk_buf_free(&scratch);
+}
+
+static void scratch_key_init(void)
+{
+    pthread_key_create(&scratch_key, scratch_free);
+}
+
+static int scratch_init(void)
+{
+    pthread_once(&scratch_once, scratch_key_init);
+    if (sk_buf_reserve(&scratch, 256) != 0)
+        return SNOW_ENOMEM;
+    pthread_setspecific(scratch_key, &scratch);
+    return 0;
+}
+
 /* Encodes t into the thread's scratch buffer; returns its length via *len
  * and, on failure, the codec's reason in err. */
 static int route_encode_err(const snow_term *t, size_t *len, char *err, size_t errlen)
 {
     struct snow_stf_opts o = route_stf_opts();
-    if (scratch.cap < 256 && sk_buf_reserve(&scratch, 256) != 0)
+    if (scratch.cap < 256 && scratch_init() != 0)
         return SNOW_ENOMEM;
     int rc = snow_stf_encode_into(t, &o, scratch.data, scratch.cap, len, err, errlen);
     if (rc == SNOW_ERANGE) {
