@@ -212,7 +212,7 @@ snow_term *snow_atom(const char *name)
     return name == NULL ? NULL : snow_atom_len(name, strlen(name));
 }
 
-static snow_term *term_bytes(enum snow_type type, const void *data, size_t len)
+snow_term *sk_bytes_make(enum snow_type type, const void *data, size_t len)
 {
     if ((data == NULL && len > 0) || len > SIZE_MAX - sizeof(struct sk_bytes) - 1)
         return NULL;
@@ -230,7 +230,7 @@ snow_term *snow_string_len(const char *s, size_t len)
 {
     if (s != NULL && !sk_utf8_valid(s, len))
         return NULL;
-    return term_bytes(SNOW_T_STRING, s, len);
+    return sk_bytes_make(SNOW_T_STRING, s, len);
 }
 
 snow_term *snow_string(const char *s)
@@ -240,7 +240,7 @@ snow_term *snow_string(const char *s)
 
 snow_term *snow_binary(const void *data, size_t len)
 {
-    return term_bytes(SNOW_T_BINARY, data, len);
+    return sk_bytes_make(SNOW_T_BINARY, data, len);
 }
 
 static snow_term *term_id(enum snow_type type, uint64_t v)

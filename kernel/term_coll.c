@@ -150,20 +150,25 @@ snow_term *snow_set_from(size_t n, snow_term **items)
 
 /* Fields sorted by name, so equal structs are equal whatever order their
  * fields were given in; duplicate names are invalid. */
-snow_term *sk_struct_make(uint32_t type, size_t n, const uint32_t *names, snow_term **values)
+snow_term *sk_struct_make(uint32_t type, size_t n, const uint32_t *names, snow_term **values,
+                          int *rc)
 {
+    *rc = SNOW_ENOMEM;
     size_t stack[COLL_STACK];
     snow_term *t = NULL;
     size_t *idx = NULL;
     bool bad = false;
     for (size_t i = 0; i < n; i++)
         bad = bad || values[i] == NULL;
+    if (bad)
+        *rc = SNOW_EINVAL;
     if (!bad && n <= (SIZE_MAX - sizeof(struct sk_seq)) / (2 * sizeof(snow_term *)))
         t = sk_term_alloc(SNOW_T_STRUCT, sizeof(struct sk_seq) + n * (sizeof(snow_term *) + sizeof(uint32_t)));
     if (t != NULL)
         idx = coll_order(n, coll_cmp_atoms, names, stack, COLL_STACK);
     for (size_t i = 0; idx != NULL && i + 1 < n; i++) {
         if (names[idx[i]] == names[idx[i + 1]]) {
+            *rc = SNOW_EINVAL;
             if (idx != stack)
                 free(idx);
             idx = NULL;
@@ -174,6 +179,7 @@ snow_term *sk_struct_make(uint32_t type, size_t n, const uint32_t *names, snow_t
         sk_release_array(n, values);
         return NULL;
     }
+    *rc = 0;
     t->n = n;
     t->name = type;
     for (size_t i = 0; i < n; i++) {
@@ -197,8 +203,9 @@ snow_term *snow_struct_from(const char *type, size_t n, const char *const *names
     for (size_t i = 0; ok && i < n; i++)
         ok = names[i] != NULL && sk_atom_intern(names[i], strlen(names[i]), false, &nidx[i]) == 0;
     snow_term *t = NULL;
+    int rc;
     if (ok)
-        t = sk_struct_make(tidx, n, nidx, values);
+        t = sk_struct_make(tidx, n, nidx, values, &rc);
     else
         sk_release_array(n, values);
     if (nidx != stack)

@@ -116,8 +116,13 @@ uint64_t sk_hash_bytes(const void *data, size_t len, uint64_t seed);
 bool sk_utf8_valid(const char *s, size_t len);
 /* A heap term of `body` bytes (head included); NULL on out of memory. */
 snow_term *sk_term_alloc(enum snow_type type, size_t body);
-/* Builds a struct/variant from atom indices (the decoder's path). */
-snow_term *sk_struct_make(uint32_t type, size_t n, const uint32_t *names, snow_term **values);
+/* A string or binary of len bytes, copied; no UTF-8 check. */
+snow_term *sk_bytes_make(enum snow_type type, const void *data, size_t len);
+/* Builds a struct/variant from atom indices (the decoder's path). Steals
+ * values/fields; NULL on failure with *rc = SNOW_EINVAL (duplicate field
+ * name or NULL value) or SNOW_ENOMEM. */
+snow_term *sk_struct_make(uint32_t type, size_t n, const uint32_t *names, snow_term **values,
+                          int *rc);
 snow_term *sk_variant_make(uint32_t type, uint32_t ctor, size_t n, snow_term **fields);
 void sk_release_array(size_t n, snow_term **items);
 

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/* STF inside the kernel: tag values, resolved limits, the frame appender. */
+#ifndef SK_STF_H
+#define SK_STF_H
+
+#include <snow/stf.h>
+
+#include <stdint.h>
+
+/* Tag bytes (contrib/stf/SPEC.md is the normative list). */
+enum sk_stf_tag {
+    SK_STF_NIL = 0x01,
+    SK_STF_FALSE = 0x02,
+    SK_STF_TRUE = 0x03,
+    SK_STF_INT8 = 0x04,
+    SK_STF_INT16 = 0x05,
+    SK_STF_INT32 = 0x06,
+    SK_STF_INT64 = 0x07,
+    SK_STF_FLOAT = 0x08,
+    SK_STF_ATOM = 0x09,
+    SK_STF_STRING = 0x0A,
+    SK_STF_BINARY = 0x0B,
+    SK_STF_TUPLE = 0x0C,
+    SK_STF_LIST = 0x0D,
+    SK_STF_MAP = 0x0E,
+    SK_STF_SET = 0x0F,
+    SK_STF_STRUCT = 0x10,
+    SK_STF_VARIANT = 0x11,
+    SK_STF_PID = 0x12,
+    SK_STF_REF = 0x13,
+    SK_STF_STRING_S = 0x20, /* + length 0..31 */
+    SK_STF_TUPLE_S = 0x40,  /* + arity 0..15 */
+    SK_STF_LIST_S = 0x50,   /* + length 0..15 */
+    SK_STF_MAP_S = 0x60,    /* + entries 0..15 */
+    SK_STF_BINARY_S = 0x70, /* + length 0..15 */
+    SK_STF_SMALL = 0x80,    /* + value 0..127 */
+};
+#define SK_STF_STRING_S_MAX 31u
+#define SK_STF_SEQ_S_MAX 15u
+#define SK_STF_SMALL_MAX 127
+
+/* Options with defaults applied (a NULL or short opts struct is fine). */
+struct sk_stf_limits {
+    size_t max_size;
+    size_t max_terms;
+    unsigned max_depth;
+    const struct snow_stf_ids *ids;
+};
+void sk_stf_limits(const struct snow_stf_opts *opts, struct sk_stf_limits *out);
+
+/* Error text helper shared by encoder and decoder (NULL-safe). */
+void sk_stf_errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * The distribution layer's fast path: append the encoding of `t` (version
+ * byte included) straight to a growable frame buffer, with no intermediate
+ * copy. The buffer grows with realloc; reuse it across frames (set len = 0)
+ * so steady-state encoding allocates nothing. On error b->len is restored:
+ * nothing was appended (MSG-05: nothing is sent). b->data may still have
+ * been reallocated. Free with sk_stf_buf_free().
+ */
+struct sk_stf_buf {
+    uint8_t *data;
+    size_t len;
+    size_t cap;
+};
+int sk_stf_append(struct sk_stf_buf *b, const snow_term *t, const struct snow_stf_opts *opts,
+                  char *err, size_t errlen);
+void sk_stf_buf_free(struct sk_stf_buf *b);
+
+/* Decodes one encoding from the front of data[0..len) and reports how many
+ * bytes it used (*used); trailing bytes are left for the caller. */
+int sk_stf_decode_prefix(const void *data, size_t len, const struct snow_stf_opts *opts,
+                         snow_term **out, size_t *used, char *err, size_t errlen);
+
+#endif /* SK_STF_H */

@@ -1,0 +1,475 @@
+/* SPDX-License-Identifier: MIT */
+/* STF decoder: bytes -> term, total and bounded (never trusts a length). */
+#include "stf.h"
+#include "term_impl.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Every length and count is checked against the bytes that remain before
+ * anything is allocated: an element takes at least one byte, so a count
+ * larger than the rest of the input is malformed, and an allocation can
+ * never be much larger than the input itself. Recursion is bounded by
+ * max_depth, the total number of terms by max_terms.
+ */
+struct dec {
+    const uint8_t *p, *start, *end;
+    size_t terms;
+    struct sk_stf_limits lim;
+    char *err;
+    size_t errlen;
+    int rc;
+};
+
+static void dec_fail(struct dec *d, int rc, const uint8_t *at, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void dec_fail(struct dec *d, int rc, const uint8_t *at, const char *fmt, ...)
+{
+    d->rc = rc;
+    if (d->err == NULL || d->errlen == 0)
+        return;
+    int n = snprintf(d->err, d->errlen, "offset %zu: ", (size_t)(at - d->start));
+    if (n < 0 || (size_t)n >= d->errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d->err + n, d->errlen - (size_t)n, fmt, ap);
+    va_end(ap);
+}
+
+static inline size_t dec_left(const struct dec *d) { return (size_t)(d->end - d->p); }
+
+/* Fails unless n more bytes are there. */
+static inline bool dec_need(struct dec *d, size_t n, const char *what)
+{
+    if (__builtin_expect(dec_left(d) >= n, 1))
+        return true;
+    dec_fail(d, SNOW_EBADTERM, d->p, "truncated %s: %zu bytes needed, %zu left", what, n,
+             dec_left(d));
+    return false;
+}
+
+static inline uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static inline uint32_t get32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return __builtin_bswap32(v);
+}
+static inline uint64_t get64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return __builtin_bswap64(v);
+}
+
+/* A u32 count; `unit` is the fewest bytes one element can take. */
+static bool dec_count(struct dec *d, size_t unit, size_t *n, const char *what)
+{
+    if (!dec_need(d, 4, what))
+        return false;
+    const uint8_t *at = d->p;
+    *n = get32(d->p);
+    d->p += 4;
+    if (*n > dec_left(d) / unit) {
+        dec_fail(d, SNOW_EBADTERM, at, "%s count %zu exceeds the %zu bytes left", what, *n,
+                 dec_left(d));
+        return false;
+    }
+    return true;
+}
+
+/* An atom name: u8 length (1..255) + UTF-8 bytes; interns it (quota). */
+static bool dec_name(struct dec *d, uint32_t *idx, const char *what)
+{
+    const uint8_t *at = d->p;
+    if (!dec_need(d, 1, what))
+        return false;
+    size_t len = *d->p++;
+    if (!dec_need(d, len, what))
+        return false;
+    int rc = sk_atom_intern((const char *)d->p, len, true, idx);
+    if (rc == SNOW_ELIMIT) {
+        size_t quota = 0;
+        snow_atom_stats(NULL, NULL, &quota);
+        dec_fail(d, rc, at, "%s would create a new atom past the decode quota (%zu)", what, quota);
+        return false;
+    }
+    if (rc != 0) {
+        dec_fail(d, rc == SNOW_EINVAL ? SNOW_EBADTERM : rc, at,
+                 "%s is not a valid atom name (1..255 bytes of UTF-8)", what);
+        return false;
+    }
+    d->p += len;
+    return true;
+}
+
+static snow_term *dec_term(struct dec *d, unsigned depth);
+
+/* Tuple or list of n elements, decoded in place. */
+static snow_term *dec_seq(struct dec *d, enum snow_type type, size_t n, unsigned depth)
+{
+    if (n == 0)
+        return type == SNOW_T_TUPLE ? snow_tuple_from(0, NULL) : snow_list_from(0, NULL);
+    snow_term *t = sk_term_alloc(type, sizeof(struct sk_seq) + n * sizeof(snow_term *));
+    if (t == NULL) {
+        dec_fail(d, SNOW_ENOMEM, d->p, "out of memory");
+        return NULL;
+    }
+    snow_term **items = sk_items(t);
+    for (size_t i = 0; i < n; i++) {
+        items[i] = dec_term(d, depth);
+        if (items[i] == NULL) {
+            sk_release_array(i, items);
+            free(t);
+            return NULL;
+        }
+    }
+    t->n = n;
+    return t;
+}
+
+/* Map (pairs) or set (stride 1). Canonical input is already sorted and
+ * unique and is kept as decoded; anything else is rebuilt by the public
+ * constructors (sorting, last duplicate wins). */
+static snow_term *dec_coll(struct dec *d, enum snow_type type, size_t n, unsigned depth)
+{
+    size_t stride = type == SNOW_T_MAP ? 2 : 1;
+    snow_term *t = sk_term_alloc(type, sizeof(struct sk_seq) + stride * n * sizeof(snow_term *));
+    if (t == NULL) {
+        dec_fail(d, SNOW_ENOMEM, d->p, "out of memory");
+        return NULL;
+    }
+    snow_term **items = sk_items(t);
+    bool sorted = true;
+    for (size_t i = 0; i < stride * n; i++) {
+        items[i] = dec_term(d, depth);
+        if (items[i] == NULL) {
+            sk_release_array(i, items);
+            free(t);
+            return NULL;
+        }
+        if (i % stride == 0 && i > 0 && sorted)
+            sorted = snow_term_compare(items[i - stride], items[i]) < 0;
+    }
+    t->n = n;
+    if (sorted)
+        return t;
+    /* Non-canonical: move the elements into the sorting constructor. */
+    snow_term **tmp = malloc(stride * n * sizeof *tmp);
+    if (tmp == NULL) {
+        snow_term_release(t);
+        dec_fail(d, SNOW_ENOMEM, d->p, "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        tmp[i] = items[stride * i];
+        if (stride == 2)
+            tmp[n + i] = items[2 * i + 1];
+    }
+    free(t); /* its references moved to tmp */
+    snow_term *r = stride == 2 ? snow_map_from(n, tmp, tmp + n) : snow_set_from(n, tmp);
+    free(tmp);
+    if (r == NULL)
+        dec_fail(d, SNOW_ENOMEM, d->p, "out of memory");
+    return r;
+}
+
+static snow_term *dec_struct(struct dec *d, unsigned depth, const uint8_t *at)
+{
+    uint32_t type;
+    size_t n;
+    if (!dec_name(d, &type, "struct type name") || !dec_count(d, 3, &n, "struct field"))
+        return NULL;
+    uint32_t *names = malloc(n * sizeof *names + 1);
+    snow_term **values = malloc(n * sizeof *values + 1);
+    if (names == NULL || values == NULL) {
+        free(names);
+        free(values);
+        dec_fail(d, SNOW_ENOMEM, at, "out of memory");
+        return NULL;
+    }
+    size_t i;
+    for (i = 0; i < n; i++) {
+        if (!dec_name(d, &names[i], "struct field name"))
+            break;
+        if ((values[i] = dec_term(d, depth)) == NULL)
+            break;
+    }
+    snow_term *t = NULL;
+    if (i == n) {
+        int rc;
+        t = sk_struct_make(type, n, names, values, &rc);
+        if (t == NULL)
+            dec_fail(d, rc == SNOW_EINVAL ? SNOW_EBADTERM : rc, at,
+                     rc == SNOW_EINVAL ? "struct has a duplicate field name" : "out of memory");
+    } else {
+        sk_release_array(i, values);
+    }
+    free(names);
+    free(values);
+    return t;
+}
+
+static snow_term *dec_variant(struct dec *d, unsigned depth, const uint8_t *at)
+{
+    uint32_t type, ctor;
+    size_t n;
+    if (!dec_name(d, &type, "variant type name") || !dec_name(d, &ctor, "variant constructor") ||
+        !dec_count(d, 1, &n, "variant field"))
+        return NULL;
+    if (n == 0) {
+        snow_term *t = sk_variant_make(type, ctor, 0, NULL);
+        if (t == NULL)
+            dec_fail(d, SNOW_ENOMEM, at, "out of memory");
+        return t;
+    }
+    snow_term *fields = dec_seq(d, SNOW_T_TUPLE, n, depth);
+    if (fields == NULL)
+        return NULL;
+    /* Re-tag the decoded tuple body as the variant: same layout. */
+    fields->type = SNOW_T_VARIANT;
+    fields->name = type;
+    fields->ctor = ctor;
+    return fields;
+}
+
+static snow_term *dec_id(struct dec *d, bool is_ref, const uint8_t *at)
+{
+    if (!dec_need(d, 1, "node name"))
+        return NULL;
+    size_t node_len = *d->p++;
+    if (!dec_need(d, node_len + 12, is_ref ? "ref" : "pid"))
+        return NULL;
+    const char *node = (const char *)d->p;
+    uint32_t creation = get32(d->p + node_len);
+    uint64_t id = get64(d->p + node_len + 4), value = id;
+    d->p += node_len + 12;
+    const struct snow_stf_ids *ids = d->lim.ids;
+    if (ids != NULL && ids->from_wire != NULL) {
+        int rc = ids->from_wire(ids->ctx, is_ref, node, node_len, creation, id, &value);
+        if (rc != 0) {
+            dec_fail(d, rc, at, "%s from node '%.*s' (creation %u): %s", is_ref ? "ref" : "pid",
+                     (int)node_len, node, creation, snow_strerror(rc));
+            return NULL;
+        }
+    } else if (node_len != 0) {
+        dec_fail(d, SNOW_ENONODE, at, "%s from node '%.*s' but no node table to translate it",
+                 is_ref ? "ref" : "pid", (int)node_len, node);
+        return NULL;
+    }
+    snow_term *t = is_ref ? snow_ref_term(value) : snow_pid_term(value);
+    if (t == NULL)
+        dec_fail(d, SNOW_ENOMEM, at, "out of memory");
+    return t;
+}
+
+static snow_term *dec_bytes(struct dec *d, enum snow_type type, size_t n, const uint8_t *at)
+{
+    if (!dec_need(d, n, type == SNOW_T_STRING ? "string" : "binary"))
+        return NULL;
+    if (type == SNOW_T_STRING && !sk_utf8_valid((const char *)d->p, n)) {
+        dec_fail(d, SNOW_EBADTERM, at, "string is not valid UTF-8");
+        return NULL;
+    }
+    snow_term *t = sk_bytes_make(type, d->p, n);
+    if (t == NULL)
+        dec_fail(d, SNOW_ENOMEM, at, "out of memory");
+    d->p += n;
+    return t;
+}
+
+static snow_term *dec_int(struct dec *d, size_t width)
+{
+    if (!dec_need(d, width, "integer"))
+        return NULL;
+    int64_t v;
+    switch (width) {
+    case 1:
+        v = (int8_t)d->p[0];
+        break;
+    case 2:
+        v = (int16_t)get16(d->p);
+        break;
+    case 4:
+        v = (int32_t)get32(d->p);
+        break;
+    default:
+        v = (int64_t)get64(d->p);
+        break;
+    }
+    d->p += width;
+    snow_term *t = snow_int(v);
+    if (t == NULL)
+        dec_fail(d, SNOW_ENOMEM, d->p, "out of memory");
+    return t;
+}
+
+static snow_term *dec_term(struct dec *d, unsigned depth)
+{
+    const uint8_t *at = d->p;
+    if (!dec_need(d, 1, "term (tag)"))
+        return NULL;
+    if (__builtin_expect(++d->terms > d->lim.max_terms, 0)) {
+        dec_fail(d, SNOW_ELIMIT, at, "more than %zu terms", d->lim.max_terms);
+        return NULL;
+    }
+    unsigned tag = *d->p++;
+    if (tag >= SK_STF_SMALL)
+        return sk_small_make((int64_t)(tag - SK_STF_SMALL));
+    if (tag >= SK_STF_STRING_S && tag <= SK_STF_STRING_S + SK_STF_STRING_S_MAX)
+        return dec_bytes(d, SNOW_T_STRING, tag - SK_STF_STRING_S, at);
+    if (tag >= SK_STF_BINARY_S)
+        return dec_bytes(d, SNOW_T_BINARY, tag - SK_STF_BINARY_S, at);
+    size_t n = 0;
+    enum snow_type ctype;
+    switch (tag) {
+    case SK_STF_NIL:
+        return SK_NIL;
+    case SK_STF_FALSE:
+        return sk_atom_make(SK_ATOM_FALSE);
+    case SK_STF_TRUE:
+        return sk_atom_make(SK_ATOM_TRUE);
+    case SK_STF_INT8:
+        return dec_int(d, 1);
+    case SK_STF_INT16:
+        return dec_int(d, 2);
+    case SK_STF_INT32:
+        return dec_int(d, 4);
+    case SK_STF_INT64:
+        return dec_int(d, 8);
+    case SK_STF_FLOAT: {
+        if (!dec_need(d, 8, "float"))
+            return NULL;
+        uint64_t bits = get64(d->p);
+        double v;
+        memcpy(&v, &bits, 8);
+        if (isnan(v)) {
+            dec_fail(d, SNOW_EBADTERM, at, "float is NaN");
+            return NULL;
+        }
+        d->p += 8;
+        snow_term *t = snow_float(v);
+        if (t == NULL)
+            dec_fail(d, SNOW_ENOMEM, at, "out of memory");
+        return t;
+    }
+    case SK_STF_ATOM: {
+        uint32_t idx;
+        return dec_name(d, &idx, "atom") ? sk_atom_make(idx) : NULL;
+    }
+    case SK_STF_STRING:
+    case SK_STF_BINARY:
+        if (!dec_count(d, 1, &n, tag == SK_STF_STRING ? "string length" : "binary length"))
+            return NULL;
+        return dec_bytes(d, tag == SK_STF_STRING ? SNOW_T_STRING : SNOW_T_BINARY, n, at);
+    case SK_STF_PID:
+    case SK_STF_REF:
+        return dec_id(d, tag == SK_STF_REF, at);
+    default:
+        break;
+    }
+    /* Containers from here on. */
+    if (tag >= SK_STF_TUPLE_S && tag < SK_STF_BINARY_S) {
+        n = tag & 0x0F;
+        ctype = tag < SK_STF_LIST_S ? SNOW_T_TUPLE : tag < SK_STF_MAP_S ? SNOW_T_LIST : SNOW_T_MAP;
+        if (n > dec_left(d) / (ctype == SNOW_T_MAP ? 2 : 1)) {
+            dec_fail(d, SNOW_EBADTERM, at, "count %zu exceeds the %zu bytes left", n, dec_left(d));
+            return NULL;
+        }
+    } else {
+        switch (tag) {
+        case SK_STF_TUPLE:
+            ctype = SNOW_T_TUPLE;
+            break;
+        case SK_STF_LIST:
+            ctype = SNOW_T_LIST;
+            break;
+        case SK_STF_MAP:
+            ctype = SNOW_T_MAP;
+            break;
+        case SK_STF_SET:
+            ctype = SNOW_T_SET;
+            break;
+        case SK_STF_STRUCT:
+            ctype = SNOW_T_STRUCT;
+            break;
+        case SK_STF_VARIANT:
+            ctype = SNOW_T_VARIANT;
+            break;
+        default:
+            dec_fail(d, SNOW_EBADTERM, at, "unknown tag 0x%02x", tag);
+            return NULL;
+        }
+        if (ctype != SNOW_T_STRUCT && ctype != SNOW_T_VARIANT &&
+            !dec_count(d, ctype == SNOW_T_MAP ? 2 : 1, &n, "element"))
+            return NULL;
+    }
+    if (depth >= d->lim.max_depth) {
+        dec_fail(d, SNOW_ELIMIT, at, "nested deeper than %u levels", d->lim.max_depth);
+        return NULL;
+    }
+    switch (ctype) {
+    case SNOW_T_TUPLE:
+    case SNOW_T_LIST:
+        return dec_seq(d, ctype, n, depth + 1);
+    case SNOW_T_MAP:
+    case SNOW_T_SET:
+        return dec_coll(d, ctype, n, depth + 1);
+    case SNOW_T_STRUCT:
+        return dec_struct(d, depth + 1, at);
+    default:
+        return dec_variant(d, depth + 1, at);
+    }
+}
+
+int sk_stf_decode_prefix(const void *data, size_t len, const struct snow_stf_opts *opts,
+                         snow_term **out, size_t *used, char *err, size_t errlen)
+{
+    if (out == NULL || (data == NULL && len > 0))
+        return SNOW_EINVAL;
+    *out = NULL;
+    struct dec d = {.p = data, .start = data, .end = (const uint8_t *)data + len,
+                    .err = err, .errlen = errlen, .rc = 0};
+    sk_stf_limits(opts, &d.lim);
+    if (len == 0) {
+        sk_stf_errf(err, errlen, "offset 0: empty input (no version byte)");
+        return SNOW_EBADTERM;
+    }
+    if (d.p[0] != SNOW_STF_VERSION) {
+        sk_stf_errf(err, errlen, "offset 0: STF version %u is not supported (this node reads version %u)",
+                    d.p[0], SNOW_STF_VERSION);
+        return SNOW_EVERSION;
+    }
+    if (len > d.lim.max_size) {
+        sk_stf_errf(err, errlen, "offset 0: %zu bytes exceed the size limit of %zu", len,
+                    d.lim.max_size);
+        return SNOW_EMSGSIZE;
+    }
+    d.p++;
+    snow_term *t = dec_term(&d, 0);
+    if (t == NULL)
+        return d.rc != 0 ? d.rc : SNOW_EBADTERM;
+    if (used != NULL)
+        *used = (size_t)(d.p - d.start);
+    *out = t;
+    return 0;
+}
+
+int snow_stf_decode(const void *data, size_t len, const struct snow_stf_opts *opts,
+                    snow_term **out, char *err, size_t errlen)
+{
+    size_t used = 0;
+    int rc = sk_stf_decode_prefix(data, len, opts, out, &used, err, errlen);
+    if (rc == 0 && used != len) {
+        sk_stf_errf(err, errlen, "offset %zu: %zu trailing bytes after the term", used, len - used);
+        snow_term_release(*out);
+        *out = NULL;
+        return SNOW_EBADTERM;
+    }
+    return rc;
+}

@@ -1,0 +1,535 @@
+/* SPDX-License-Identifier: MIT */
+/* STF encoder: term -> bytes (malloc'd, caller buffer, size query, appender). */
+#include "stf.h"
+#include "term_impl.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * One encoder serves every entry point. It writes into `buf`; when the
+ * buffer is full it either grows it (GROW), or, for a caller's fixed buffer
+ * or a size query, stops storing and only counts (SIZE: writes go to a
+ * small scratch area that is reused). So the size query and the encoder
+ * can never disagree about the length.
+ */
+enum enc_mode { ENC_GROW, ENC_FIXED, ENC_SIZE };
+
+#define ENC_SCRATCH 512 /* > the largest fixed-size piece (a pid: 269 bytes) */
+#define ENC_PATH 256
+
+struct enc {
+    uint8_t *buf;
+    size_t len, cap;
+    size_t base;    /* bytes already in buf before this encoding (appender) */
+    size_t counted; /* bytes counted but not stored (SIZE mode) */
+    size_t terms;
+    enum enc_mode mode;
+    struct sk_stf_limits lim;
+    /* MSG-05: the path to a function, built while unwinding */
+    const char *fn_name;
+    size_t pathlen;
+    char path[ENC_PATH];
+    uint8_t scratch[ENC_SCRATCH];
+};
+
+void sk_stf_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err == NULL || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+void sk_stf_limits(const struct snow_stf_opts *o, struct sk_stf_limits *l)
+{
+    l->max_size = SNOW_STF_MAX_SIZE_DEFAULT;
+    l->max_terms = SNOW_STF_MAX_TERMS_DEFAULT;
+    l->max_depth = SNOW_STF_MAX_DEPTH_DEFAULT;
+    l->ids = NULL;
+    if (o == NULL)
+        return;
+    /* size-versioned: read only the fields the caller's struct has */
+#define LIM_HAS(field) (o->size >= offsetof(struct snow_stf_opts, field) + sizeof o->field)
+    if (LIM_HAS(max_size) && o->max_size != 0)
+        l->max_size = o->max_size;
+    if (LIM_HAS(max_depth) && o->max_depth != 0)
+        l->max_depth = o->max_depth < SNOW_STF_MAX_DEPTH_LIMIT ? o->max_depth
+                                                                : SNOW_STF_MAX_DEPTH_LIMIT;
+    if (LIM_HAS(max_terms) && o->max_terms != 0)
+        l->max_terms = o->max_terms;
+    if (LIM_HAS(ids))
+        l->ids = o->ids;
+#undef LIM_HAS
+}
+
+/* Bytes of this encoding so far. */
+static size_t enc_size(const struct enc *e) { return e->counted + e->len - e->base; }
+
+static int enc_grow(struct enc *e, size_t n)
+{
+    if (enc_size(e) + n > e->lim.max_size)
+        return SNOW_EMSGSIZE;
+    if (e->mode == ENC_GROW) {
+        size_t cap = e->cap < 64 ? 64 : e->cap * 2;
+        while (cap - e->len < n)
+            cap *= 2;
+        uint8_t *p = realloc(e->buf, cap);
+        if (p == NULL)
+            return SNOW_ENOMEM;
+        e->buf = p;
+        e->cap = cap;
+        return 0;
+    }
+    /* FIXED buffer full, or SIZE: keep counting in the scratch area. */
+    e->mode = ENC_SIZE;
+    e->counted += e->len - e->base;
+    e->base = 0;
+    e->buf = e->scratch;
+    e->len = 0;
+    e->cap = ENC_SCRATCH;
+    return 0;
+}
+
+static inline int enc_reserve(struct enc *e, size_t n)
+{
+    if (__builtin_expect(e->cap - e->len >= n, 1))
+        return 0;
+    return enc_grow(e, n);
+}
+
+static inline void put8(struct enc *e, unsigned v) { e->buf[e->len++] = (uint8_t)v; }
+static inline void put16(struct enc *e, uint16_t v)
+{
+    e->buf[e->len] = (uint8_t)(v >> 8);
+    e->buf[e->len + 1] = (uint8_t)v;
+    e->len += 2;
+}
+static inline void put32(struct enc *e, uint32_t v)
+{
+    uint32_t be = __builtin_bswap32(v);
+    memcpy(e->buf + e->len, &be, 4);
+    e->len += 4;
+}
+static inline void put64(struct enc *e, uint64_t v)
+{
+    uint64_t be = __builtin_bswap64(v);
+    memcpy(e->buf + e->len, &be, 8);
+    e->len += 8;
+}
+
+/* Raw bytes of any length (string and binary bodies). */
+static int enc_payload(struct enc *e, const void *p, size_t n)
+{
+    if (n > ENC_SCRATCH) {
+        int rc = enc_reserve(e, n > ENC_SCRATCH && e->mode == ENC_SIZE ? 0 : n);
+        if (rc != 0)
+            return rc;
+        if (e->mode == ENC_SIZE) { /* count it, never copy it */
+            if (enc_size(e) + n > e->lim.max_size)
+                return SNOW_EMSGSIZE;
+            e->counted += n;
+            return 0;
+        }
+    } else {
+        int rc = enc_reserve(e, n);
+        if (rc != 0)
+            return rc;
+    }
+    memcpy(e->buf + e->len, p, n);
+    e->len += n;
+    return 0;
+}
+
+static int enc_int(struct enc *e, int64_t v)
+{
+    int rc = enc_reserve(e, 9);
+    if (rc != 0)
+        return rc;
+    if (v >= 0 && v <= SK_STF_SMALL_MAX) {
+        put8(e, SK_STF_SMALL + (unsigned)v);
+    } else if (v >= INT8_MIN && v <= INT8_MAX) {
+        put8(e, SK_STF_INT8);
+        put8(e, (uint8_t)v);
+    } else if (v >= INT16_MIN && v <= INT16_MAX) {
+        put8(e, SK_STF_INT16);
+        put16(e, (uint16_t)v);
+    } else if (v >= INT32_MIN && v <= INT32_MAX) {
+        put8(e, SK_STF_INT32);
+        put32(e, (uint32_t)v);
+    } else {
+        put8(e, SK_STF_INT64);
+        put64(e, (uint64_t)v);
+    }
+    return 0;
+}
+
+/* Tag + u32 count. */
+static int enc_long_head(struct enc *e, unsigned tag, size_t n)
+{
+    int rc = enc_reserve(e, 5);
+    if (rc != 0)
+        return rc;
+    if (n > UINT32_MAX)
+        return SNOW_EMSGSIZE;
+    put8(e, tag);
+    put32(e, (uint32_t)n);
+    return 0;
+}
+
+/* A tag with the count inline when it is small, else tag + u32. */
+static int enc_head(struct enc *e, unsigned short_tag, size_t short_max, unsigned long_tag,
+                    size_t n)
+{
+    if (n > short_max)
+        return enc_long_head(e, long_tag, n);
+    int rc = enc_reserve(e, 1);
+    if (rc == 0)
+        put8(e, short_tag + (unsigned)n);
+    return rc;
+}
+
+/* An atom name: u8 length + bytes (no tag). */
+static int enc_name(struct enc *e, uint32_t atom)
+{
+    size_t len;
+    const char *name = sk_atom_name(atom, &len);
+    int rc = enc_reserve(e, 1 + len);
+    if (rc != 0)
+        return rc;
+    put8(e, (unsigned)len);
+    memcpy(e->buf + e->len, name, len);
+    e->len += len;
+    return 0;
+}
+
+static int enc_id(struct enc *e, const snow_term *t, bool is_ref)
+{
+    uint64_t v = ((const struct sk_id *)t)->v, id = v;
+    const char *node = "";
+    size_t node_len = 0;
+    uint32_t creation = 0;
+    const struct snow_stf_ids *ids = e->lim.ids;
+    if (ids != NULL && ids->to_wire != NULL) {
+        int rc = ids->to_wire(ids->ctx, is_ref, v, &node, &node_len, &creation, &id);
+        if (rc != 0)
+            return rc;
+        if (node == NULL || node_len > 255)
+            return SNOW_EINVAL;
+    }
+    int rc = enc_reserve(e, 1 + 1 + node_len + 4 + 8);
+    if (rc != 0)
+        return rc;
+    put8(e, is_ref ? SK_STF_REF : SK_STF_PID);
+    put8(e, (unsigned)node_len);
+    memcpy(e->buf + e->len, node, node_len);
+    e->len += node_len;
+    put32(e, creation);
+    put64(e, id);
+    return 0;
+}
+
+/* Prepends one path segment (only on the MSG-05 error path). */
+static void enc_path_push(struct enc *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void enc_path_push(struct enc *e, const char *fmt, ...)
+{
+    char seg[96];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(seg, sizeof seg, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    size_t sl = (size_t)n < sizeof seg ? (size_t)n : sizeof seg - 1;
+    size_t dot = e->pathlen > 0 ? 1 : 0;
+    if (sl + dot + e->pathlen >= ENC_PATH)
+        return; /* keep the innermost part; it names the function's spot */
+    memmove(e->path + sl + dot, e->path, e->pathlen + 1);
+    memcpy(e->path, seg, sl);
+    if (dot)
+        e->path[sl] = '.';
+    e->pathlen += sl + dot;
+}
+
+static int enc_term(struct enc *e, const snow_term *t, unsigned depth);
+
+/* Records where a function sits inside `parent` (child slot j). */
+static void enc_path_child(struct enc *e, const snow_term *parent, size_t j)
+{
+    switch ((enum snow_type)parent->type) {
+    case SNOW_T_TUPLE:
+        enc_path_push(e, "{%zu}", j + 1);
+        break;
+    case SNOW_T_LIST:
+        enc_path_push(e, "[%zu]", j);
+        break;
+    case SNOW_T_SET:
+        enc_path_push(e, "#set[%zu]", j);
+        break;
+    case SNOW_T_STRUCT:
+        enc_path_push(e, "%s", sk_atom_name(sk_struct_names(parent)[j], NULL));
+        break;
+    case SNOW_T_VARIANT:
+        enc_path_push(e, "%s(%zu)", sk_atom_name(parent->ctor, NULL), j);
+        break;
+    case SNOW_T_MAP:
+        if (j % 2 == 0) {
+            enc_path_push(e, "#key[%zu]", j / 2);
+        } else {
+            char key[48];
+            int kn = snow_term_format(sk_items(parent)[j - 1], key, sizeof key);
+            if (kn >= (int)sizeof key)
+                memcpy(key + sizeof key - 4, "...", 4);
+            enc_path_push(e, "#{%s}", kn < 0 ? "?" : key);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+/* Struct field j's name goes right before its value. */
+static int enc_children(struct enc *e, const snow_term *parent, snow_term *const *items,
+                        size_t count, unsigned depth)
+{
+    bool named = parent->type == SNOW_T_STRUCT;
+    for (size_t j = 0; j < count; j++) {
+        int rc;
+        if (named && (rc = enc_name(e, sk_struct_names(parent)[j])) != 0)
+            return rc;
+        rc = enc_term(e, items[j], depth);
+        if (__builtin_expect(rc != 0, 0)) {
+            if (rc == SNOW_ENOTSERIALIZABLE)
+                enc_path_child(e, parent, j);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static int enc_term(struct enc *e, const snow_term *t, unsigned depth)
+{
+    if (__builtin_expect(++e->terms > e->lim.max_terms, 0))
+        return SNOW_ELIMIT;
+    if (sk_is_small(t))
+        return enc_int(e, sk_small_val(t));
+    int rc;
+    if (sk_is_imm(t)) {
+        if ((rc = enc_reserve(e, 1)) != 0)
+            return rc;
+        if (t == SK_NIL) {
+            put8(e, SK_STF_NIL);
+            return 0;
+        }
+        uint32_t a = sk_atom_index(t);
+        if (a <= SK_ATOM_TRUE) {
+            put8(e, a == SK_ATOM_TRUE ? SK_STF_TRUE : SK_STF_FALSE);
+            return 0;
+        }
+        put8(e, SK_STF_ATOM);
+        return enc_name(e, a);
+    }
+    const struct sk_bytes *b = (const void *)t;
+    size_t count = t->n;
+    switch ((enum snow_type)t->type) {
+    case SNOW_T_INT:
+        return enc_int(e, ((const struct sk_int *)t)->v);
+    case SNOW_T_FLOAT: {
+        uint64_t bits;
+        memcpy(&bits, &((const struct sk_float *)t)->v, 8);
+        if ((rc = enc_reserve(e, 9)) != 0)
+            return rc;
+        put8(e, SK_STF_FLOAT);
+        put64(e, bits);
+        return 0;
+    }
+    case SNOW_T_STRING:
+        if ((rc = enc_head(e, SK_STF_STRING_S, SK_STF_STRING_S_MAX, SK_STF_STRING, t->n)) != 0)
+            return rc;
+        return enc_payload(e, b->data, t->n);
+    case SNOW_T_BINARY:
+        if ((rc = enc_head(e, SK_STF_BINARY_S, SK_STF_SEQ_S_MAX, SK_STF_BINARY, t->n)) != 0)
+            return rc;
+        return enc_payload(e, b->data, t->n);
+    case SNOW_T_PID:
+    case SNOW_T_REF:
+        return enc_id(e, t, t->type == SNOW_T_REF);
+    case SNOW_T_FUNCTION: {
+        const struct sk_fn *f = (const void *)t;
+        e->fn_name = f->name;
+        e->pathlen = 0;
+        e->path[0] = '\0';
+        return SNOW_ENOTSERIALIZABLE;
+    }
+    case SNOW_T_TUPLE:
+        rc = enc_head(e, SK_STF_TUPLE_S, SK_STF_SEQ_S_MAX, SK_STF_TUPLE, t->n);
+        break;
+    case SNOW_T_LIST:
+        rc = enc_head(e, SK_STF_LIST_S, SK_STF_SEQ_S_MAX, SK_STF_LIST, t->n);
+        break;
+    case SNOW_T_MAP:
+        rc = enc_head(e, SK_STF_MAP_S, SK_STF_SEQ_S_MAX, SK_STF_MAP, t->n);
+        count = 2 * t->n; /* key, value, key, value, ... */
+        break;
+    case SNOW_T_SET:
+        rc = enc_long_head(e, SK_STF_SET, t->n); /* no short form */
+        break;
+    case SNOW_T_STRUCT:
+        if ((rc = enc_reserve(e, 1)) != 0)
+            return rc;
+        put8(e, SK_STF_STRUCT);
+        if ((rc = enc_name(e, t->name)) == 0 && (rc = enc_reserve(e, 4)) == 0)
+            put32(e, (uint32_t)t->n);
+        break;
+    case SNOW_T_VARIANT:
+        if ((rc = enc_reserve(e, 1)) != 0)
+            return rc;
+        put8(e, SK_STF_VARIANT);
+        if ((rc = enc_name(e, t->name)) == 0 && (rc = enc_name(e, t->ctor)) == 0 &&
+            (rc = enc_reserve(e, 4)) == 0)
+            put32(e, (uint32_t)t->n);
+        break;
+    default:
+        return SNOW_EINVAL;
+    }
+    if (rc != 0)
+        return rc;
+    if (depth >= e->lim.max_depth)
+        return SNOW_ELIMIT;
+    if (t->n > UINT32_MAX)
+        return SNOW_EMSGSIZE;
+    return enc_children(e, t, sk_items(t), count, depth + 1);
+}
+
+/* Runs the encoder and turns failures into one line of text. */
+static int enc_run(struct enc *e, const snow_term *t, const struct snow_stf_opts *opts,
+                   char *err, size_t errlen)
+{
+    sk_stf_limits(opts, &e->lim);
+    e->terms = 0;
+    e->counted = 0;
+    e->fn_name = NULL;
+    e->pathlen = 0;
+    if (t == NULL) {
+        sk_stf_errf(err, errlen, "no term to encode");
+        return SNOW_EINVAL;
+    }
+    int rc = enc_reserve(e, 1);
+    if (rc == 0) {
+        put8(e, SNOW_STF_VERSION);
+        rc = enc_term(e, t, 0);
+    }
+    if (rc == 0 && enc_size(e) > e->lim.max_size)
+        rc = SNOW_EMSGSIZE;
+    switch (rc) {
+    case 0:
+        break;
+    case SNOW_ENOTSERIALIZABLE:
+        if (e->pathlen > 0)
+            sk_stf_errf(err, errlen,
+                        "message element %s: function '%s' cannot be sent to another node",
+                        e->path, e->fn_name);
+        else
+            sk_stf_errf(err, errlen, "message: function '%s' cannot be sent to another node",
+                        e->fn_name);
+        break;
+    case SNOW_EMSGSIZE:
+        sk_stf_errf(err, errlen, "encoding exceeds the size limit of %zu bytes (or a 32-bit length)",
+                    e->lim.max_size);
+        break;
+    case SNOW_ELIMIT:
+        if (e->terms > e->lim.max_terms)
+            sk_stf_errf(err, errlen, "term has more than %zu elements", e->lim.max_terms);
+        else
+            sk_stf_errf(err, errlen, "term nested deeper than %u levels", e->lim.max_depth);
+        break;
+    default:
+        sk_stf_errf(err, errlen, "cannot encode term: %s", snow_strerror(rc));
+        break;
+    }
+    return rc;
+}
+
+int sk_stf_append(struct sk_stf_buf *b, const snow_term *t, const struct snow_stf_opts *opts,
+                  char *err, size_t errlen)
+{
+    if (b == NULL)
+        return SNOW_EINVAL;
+    struct enc e;
+    e.buf = b->data;
+    e.len = e.base = b->len;
+    e.cap = b->cap;
+    e.mode = ENC_GROW;
+    int rc = enc_run(&e, t, opts, err, errlen);
+    b->data = e.buf;
+    b->cap = e.cap;
+    if (rc == 0)
+        b->len = e.len;
+    return rc;
+}
+
+int snow_stf_encode(const snow_term *t, const struct snow_stf_opts *opts, void **out,
+                    size_t *len, char *err, size_t errlen)
+{
+    if (out == NULL || len == NULL)
+        return SNOW_EINVAL;
+    *out = NULL;
+    *len = 0;
+    struct sk_stf_buf b = {NULL, 0, 0};
+    int rc = sk_stf_append(&b, t, opts, err, errlen);
+    if (rc != 0) {
+        sk_stf_buf_free(&b);
+        return rc;
+    }
+    *out = b.data;
+    *len = b.len;
+    return 0;
+}
+
+int snow_stf_encoded_size(const snow_term *t, const struct snow_stf_opts *opts, size_t *len,
+                          char *err, size_t errlen)
+{
+    if (len == NULL)
+        return SNOW_EINVAL;
+    struct enc e;
+    e.buf = e.scratch;
+    e.len = e.base = 0;
+    e.cap = ENC_SCRATCH;
+    e.mode = ENC_SIZE;
+    int rc = enc_run(&e, t, opts, err, errlen);
+    *len = rc == 0 ? enc_size(&e) : 0;
+    return rc;
+}
+
+int snow_stf_encode_into(const snow_term *t, const struct snow_stf_opts *opts, void *buf,
+                         size_t cap, size_t *len, char *err, size_t errlen)
+{
+    if (len == NULL || (buf == NULL && cap > 0))
+        return SNOW_EINVAL;
+    struct enc e;
+    e.buf = buf;
+    e.len = e.base = 0;
+    e.cap = cap;
+    e.mode = ENC_FIXED;
+    int rc = enc_run(&e, t, opts, err, errlen);
+    *len = rc == 0 ? enc_size(&e) : 0;
+    if (rc == 0 && e.mode == ENC_SIZE) { /* ran out of room: report the need */
+        sk_stf_errf(err, errlen, "buffer of %zu bytes is too small; %zu needed", cap, *len);
+        return SNOW_ERANGE;
+    }
+    return rc;
+}
+
+void sk_stf_buf_free(struct sk_stf_buf *b)
+{
+    if (b == NULL)
+        return;
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
