@@ -114,6 +114,9 @@ void sk_dist_conn_closed(snow_conn *c, int code, const char *reason);
  * flush. SNOW_ENOCONN if the node has no live connection. */
 int sk_dout_frame(struct sk_node *n, unsigned type, const void *a, size_t alen,
                   const void *b, size_t blen);
+/* True while the node's buffer is over the busy limit: senders should wait
+ * (never on the I/O thread). */
+bool sk_dout_busy(struct sk_node *n);
 /* I/O thread: the connection just came up / went down for node n. */
 void sk_dout_attach(struct sk_node *n, snow_conn *c);
 void sk_dout_detach(struct sk_node *n);
@@ -160,6 +163,8 @@ void sk_dist_resolve_free_abandoned(void);
 void sk_dist_events_reset(void);
 
 /* ---- the runtime's remote router (dist_route.c) ---- */
+/* STF options that translate pids and refs through the node table. */
+struct snow_stf_opts sk_dist_stf_opts(void);
 void sk_dist_route_install(void);
 void sk_dist_route_uninstall(void);
 

@@ -19,6 +19,9 @@
 /* Bytes the transport may hold before we stop feeding it and let the node
  * buffer grow instead (the transport calls conn_drained when it empties). */
 #define DOUT_TRANSPORT_HIGH (4u << 20)
+/* Senders wait while a node's buffer holds more than this (Erlang's
+ * dist_buf_busy_limit idea): memory stays bounded when a peer is slow. */
+#define DOUT_BUSY_HIGH (16u << 20)
 
 static void dout_flush_job(void *arg)
 {
@@ -104,4 +107,12 @@ void sk_dout_flush(snow_conn *c)
     c->tp_queued = (size_t)rc;
     c->last_send_ns = sk_now_ns();
     sk_dp_flush(c, c->cs);
+}
+
+bool sk_dout_busy(struct sk_node *n)
+{
+    pthread_mutex_lock(&n->out_lock);
+    bool busy = n->conn != NULL && n->out.len > DOUT_BUSY_HIGH;
+    pthread_mutex_unlock(&n->out_lock);
+    return busy;
 }

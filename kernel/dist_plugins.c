@@ -11,6 +11,7 @@
 
 #include "dist.h"
 #include "io_thread.h"
+#include "log.h"
 #include "plugin_call.h"
 #include "plugin_load.h"
 #include "services.h"
@@ -116,7 +117,45 @@ static int hook_channel_send(snow_plugin_ctx *ctx, const char *channel, const ch
     return sk_dist_channel_send(channel, node, data, len);
 }
 
+static void hook_log(const char *plugin, enum snow_log_level level, const char *msgid,
+                     const char *text)
+{
+    sk_log_plugin((enum sk_log_level)level, plugin, msgid, text);
+}
+
+static void hook_peer_found(snow_plugin_ctx *ctx, const char *node, const char *const *addrs,
+                            size_t n)
+{
+    (void)ctx;
+    struct sk_node_name parsed;
+    if (n == 0 || !sk_dist.started || sk_node_name_parse(node, &parsed, NULL, 0) != 0 ||
+        strcmp(parsed.full, sk_dist.self.full) == 0 || sk_dconn_find(parsed.full, false))
+        return;
+    int rc;
+    sk_dconn_dial(parsed.full, addrs[0], &rc);
+}
+
+static int hook_stf_encode(snow_plugin_ctx *ctx, const snow_term *t, void *buf, size_t len,
+                           size_t *outlen)
+{
+    (void)ctx;
+    struct snow_stf_opts o = sk_dist_stf_opts();
+    return snow_stf_encode_into(t, &o, buf, len, outlen, NULL, 0);
+}
+
+static int hook_stf_decode(snow_plugin_ctx *ctx, const void *data, size_t len, snow_term **out,
+                           char *err, size_t errlen)
+{
+    (void)ctx;
+    struct snow_stf_opts o = sk_dist_stf_opts();
+    return snow_stf_decode(data, len, &o, out, err, errlen);
+}
+
 static const struct sk_service_hooks dist_hooks = {
+    .log = hook_log,
+    .peer_found = hook_peer_found,
+    .stf_encode = hook_stf_encode,
+    .stf_decode = hook_stf_decode,
     .node_name = hook_node_name,
     .node_creation = hook_node_creation,
     .node_addr = hook_node_addr,

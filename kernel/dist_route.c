@@ -5,11 +5,15 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <snow/snow.h>
 
 #include <snow/stf.h>
 
 #include "dist_ft.h"
 #include "dist_spawn.h"
+#include "io_thread.h"
 #include "log.h"
 #include "route.h"
 #include "services.h"
@@ -58,11 +62,13 @@ static const struct snow_stf_ids route_ids = {
     .from_wire = ids_from_wire,
 };
 
-static struct snow_stf_opts route_stf_opts(void)
+struct snow_stf_opts sk_dist_stf_opts(void)
 {
     struct snow_stf_opts o = {.size = sizeof o, .max_size = sk_dist.max_frame, .ids = &route_ids};
     return o;
 }
+
+#define route_stf_opts sk_dist_stf_opts
 
 /* ---- encoding a term onto the sending thread's scratch buffer ---- */
 
@@ -127,6 +133,23 @@ int sk_dist_encode(const snow_term *t, const uint8_t **data, size_t *len, char *
     return rc;
 }
 
+/* A sender that outruns the connection waits until the I/O thread has
+ * drained the node's buffer (or the connection is gone: a stalled peer is
+ * cut by the tick timeout). A process sleeps; a plain thread naps. */
+static void route_backpressure(struct sk_node *n)
+{
+    if (sk_io_on_thread())
+        return;
+    while (sk_dout_busy(n)) {
+        if (snow_self() != SNOW_PID_NONE) {
+            snow_sleep(1);
+        } else {
+            struct timespec ts = {0, 1000000};
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
 static struct sk_node *route_node(snow_pid pid)
 {
     return sk_node_table_get((uint16_t)snow_pid_node(pid));
@@ -146,7 +169,9 @@ static int route_send(void *ctx, snow_pid from, snow_pid to, const snow_term *ms
         return rc;
     uint8_t head[8];
     sk_put_u64(head, to & SNOW_LOCAL_MASK);
-    return sk_dout_frame(n, SK_F_SEND, head, sizeof head, scratch.data, len);
+    rc = sk_dout_frame(n, SK_F_SEND, head, sizeof head, scratch.data, len);
+    route_backpressure(n);
+    return rc;
 }
 
 static int route_send_named(void *ctx, snow_pid from, const char *name, const char *node,
@@ -167,8 +192,10 @@ static int route_send_named(void *ctx, snow_pid from, const char *name, const ch
     head[0] = (uint8_t)nlen;
     memcpy(head + 1, name, nlen);
     /* the newest incarnation's slot is the one with the live connection */
-    return sk_dout_frame(sk_node_table_get((uint16_t)slot), SK_F_SEND_NAMED, head, 1 + nlen,
-                         scratch.data, len);
+    struct sk_node *n = sk_node_table_get((uint16_t)slot);
+    rc = sk_dout_frame(n, SK_F_SEND_NAMED, head, 1 + nlen, scratch.data, len);
+    route_backpressure(n);
+    return rc;
 }
 
 /* A control frame of up to three ids, and optionally a term. */

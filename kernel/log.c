@@ -50,13 +50,11 @@ static const char *level_name(enum sk_log_level level)
     }
 }
 
-void sk_vlog(enum sk_log_level level, const char *prefix, const char *msgid, const char *fmt,
-             va_list ap)
+static void sk_log_line(enum sk_log_level level, const char *prefix, const char *msgid,
+                        const char *text)
 {
     if (!sk_log_enabled(level))
         return;
-    char text[1024];
-    vsnprintf(text, sizeof text, fmt, ap);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     struct tm tm;
@@ -67,10 +65,26 @@ void sk_vlog(enum sk_log_level level, const char *prefix, const char *msgid, con
             prefix ? ": " : "", msgid, text);
 }
 
+void sk_vlog(enum sk_log_level level, const char *prefix, const char *msgid, const char *fmt,
+             va_list ap)
+{
+    if (!sk_log_enabled(level))
+        return;
+    char text[1024];
+    vsnprintf(text, sizeof text, fmt, ap);
+    sk_log_line(level, prefix, msgid, text);
+}
+
 void sk_log(enum sk_log_level level, const char *msgid, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     sk_vlog(level, NULL, msgid, fmt, ap);
     va_end(ap);
+}
+
+void sk_log_plugin(enum sk_log_level level, const char *plugin, const char *msgid,
+                   const char *text)
+{
+    sk_log_line(level, plugin, msgid, text);
 }

@@ -16,6 +16,9 @@ void sk_log(enum sk_log_level level, const char *msgid, const char *fmt, ...)
 void sk_vlog(enum sk_log_level level, const char *prefix, const char *msgid, const char *fmt,
              va_list ap) __attribute__((format(printf, 4, 0)));
 bool sk_log_enabled(enum sk_log_level level);
+/* A plugin's line (already formatted), prefixed with the plugin's name. */
+void sk_log_plugin(enum sk_log_level level, const char *plugin, const char *msgid,
+                   const char *text);
 /* The node name shown in log lines ("" before a node is started). */
 void sk_log_set_node(const char *name);
 

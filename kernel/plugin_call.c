@@ -195,8 +195,10 @@ int sk_auth_step(const struct sk_plugin *p, void *hs, const void *in, size_t inl
         *outlen = 0;
         return SNOW_EPLUGIN;
     }
-    if (rc > SNOW_AUTH_ACCEPT)
+    if (rc > SNOW_AUTH_ACCEPT) {
+        snprintf(reason, reasonlen, "auth plugin returned %d from step", rc);
         return SNOW_EPLUGIN;
+    }
     return rc;
 }
 

@@ -17,8 +17,9 @@
  * kind   transport | auth | discovery | registry | bridge
  * name   [a-z0-9_-], 1..32 chars; must equal the plugin's descriptor name
  * path   optional; without it the file is "<name>.so". A relative path is
- *        searched in each SNOW_PLUGIN_PATH directory, then in the plugin
- *        directory; an absolute path is used as given.
+ *        searched in each directory of SNOW_PLUGIN_PATH when that is set
+ *        (it overrides), else in the plugin directory; an absolute path is
+ *        used as given.
  * value  a bare word, or "double quoted" with \" and \\ escapes.
  *
  * Every entry records its file, line and the column of each token, so

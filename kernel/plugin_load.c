@@ -39,15 +39,13 @@ static int load_try(const char *dir, const char *file, char *out, size_t outlen)
     return S_ISREG(st.st_mode) ? 1 : -1;
 }
 
-/* Step 1: a bare name or relative path is searched along SNOW_PLUGIN_PATH,
- * then the plugin dir; an absolute path is used as given. */
-static int load_resolve(const struct sk_plugin_entry *e, const struct sk_plugin_where *w,
-                        char *out, size_t outlen, char *err, size_t errlen)
+/* Step 1: an absolute path is used as given; a bare name or relative path
+ * is searched along SNOW_PLUGIN_PATH (colon-separated) when it is set and
+ * non-empty, else in the plugin directory. */
+int sk_plugin_resolve(const char *file, const struct sk_plugin_where *w, char *out,
+                      size_t outlen, char *err, size_t errlen)
 {
-    char file[PATH_MAX];
-    int n = e->path ? snprintf(file, sizeof file, "%s", e->path)
-                    : snprintf(file, sizeof file, "%s.so", e->name);
-    if (n < 0 || (size_t)n >= sizeof file)
+    if (strlen(file) >= PATH_MAX)
         return sk_plugin_msg(err, errlen, w, 0, SNOW_ECONFIG, "path too long (max %d bytes)",
                              PATH_MAX - 1);
     if (file[0] == '/') {
@@ -57,44 +55,26 @@ static int load_resolve(const struct sk_plugin_entry *e, const struct sk_plugin_
         return sk_plugin_msg(err, errlen, w, 0, SNOW_ECONFIG, "%s",
                              r < 0 ? "not a regular file" : "no such file");
     }
-    const char *env = getenv("SNOW_PLUGIN_PATH");
-    char searched[1024] = "";
-    size_t slen = 0;
-    char dir[PATH_MAX];
-    const char *s = env ? env : "";
-    for (int pass = 0; pass < 2; pass++) {
-        while (pass == 0 ? *s != '\0' : s != NULL) {
-            size_t dl;
-            if (pass == 0) {
-                const char *colon = strchr(s, ':');
-                dl = colon ? (size_t)(colon - s) : strlen(s);
-                if (dl >= sizeof dir) {
-                    s += dl + (colon != NULL);
-                    continue;
-                }
-                memcpy(dir, s, dl);
-                s += dl + (colon != NULL);
-            } else {
-                dl = strlen(SNOW_PLUGINDIR);
-                snprintf(dir, sizeof dir, "%s", SNOW_PLUGINDIR);
-                s = NULL;
-            }
+    const char *search = getenv("SNOW_PLUGIN_PATH");
+    if (search == NULL || search[0] == '\0')
+        search = SNOW_PLUGINDIR;
+    for (const char *s = search; *s != '\0';) {
+        const char *colon = strchr(s, ':');
+        size_t dl = colon ? (size_t)(colon - s) : strlen(s);
+        char dir[PATH_MAX];
+        if (dl > 0 && dl < sizeof dir) {
+            memcpy(dir, s, dl);
             dir[dl] = '\0';
-            if (dl == 0)
-                continue;
             int r = load_try(dir, file, out, outlen);
             if (r == 1)
                 return 0;
             if (r < 0)
                 return sk_plugin_msg(err, errlen, w, 0, SNOW_ECONFIG, "%s is not a regular file",
                                      out);
-            int k = snprintf(searched + slen, sizeof searched - slen, "%s%s", slen ? ":" : "",
-                             dir);
-            if (k > 0 && (size_t)k < sizeof searched - slen)
-                slen += (size_t)k;
         }
+        s += dl + (colon != NULL);
     }
-    return sk_plugin_msg(err, errlen, w, 0, SNOW_ECONFIG, "not found (searched %s)", searched);
+    return sk_plugin_msg(err, errlen, w, 0, SNOW_ECONFIG, "not found (searched %s)", search);
 }
 
 static void load_free_plugin(struct sk_plugin *p)
@@ -141,12 +121,12 @@ static int load_check_desc(const struct sk_plugin_entry *e, const struct sk_plug
                              (unsigned)d->desc_size, symsize);
     if (sk_plugin_kind_name((int)d->kind)[0] == '?')
         return sk_plugin_msg(err, errlen, w, 0, SNOW_EABI, "unknown kind %d", (int)d->kind);
-    if (d->kind != e->kind)
+    if (e != NULL && d->kind != e->kind)
         return sk_plugin_msg(err, errlen, w, 0, SNOW_EABI, "plugin kind is %s; the list says %s",
                              sk_plugin_kind_name((int)d->kind), sk_plugin_kind_name(e->kind));
     if (d->name == NULL || !sk_plugin_name_valid(d->name))
         return sk_plugin_msg(err, errlen, w, 0, SNOW_EABI, "descriptor name is missing or invalid");
-    if (strcmp(d->name, e->name) != 0)
+    if (e != NULL && strcmp(d->name, e->name) != 0)
         return sk_plugin_msg(err, errlen, w, 0, SNOW_EABI,
                              "plugin calls itself \"%s\"; the list says \"%s\"", d->name, e->name);
     char why[200];
@@ -167,6 +147,30 @@ static size_t load_symsize(const void *addr)
     return (size_t)sym->st_size;
 }
 
+int sk_plugin_open(const struct sk_plugin_entry *e, const struct sk_plugin_where *w,
+                   const char *path, void **dl, const struct snow_plugin_desc **desc, char *err,
+                   size_t errlen)
+{
+    *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (*dl == NULL) {
+        const char *de = dlerror();
+        return sk_plugin_msg(err, errlen, w, 0, SNOW_EPLUGIN,
+                             "dlopen failed: %s (check its dependencies with ldd)",
+                             de ? de : "unknown error");
+    }
+    dlerror();
+    const struct snow_plugin_desc *d = dlsym(*dl, SNOW_PLUGIN_SYMBOL);
+    int rc = d == NULL ? sk_plugin_msg(err, errlen, w, 0, SNOW_EABI, "does not export snow_plugin")
+                       : load_check_desc(e, w, d, load_symsize(d), err, errlen);
+    if (rc != 0) {
+        dlclose(*dl);
+        *dl = NULL;
+        return rc;
+    }
+    *desc = d;
+    return 0;
+}
+
 /* Loads one entry; on success appends it to set. */
 static int load_one(struct sk_plugin_set *set, const struct sk_plugin_entry *e, char *err,
                     size_t errlen)
@@ -176,7 +180,7 @@ static int load_one(struct sk_plugin_set *set, const struct sk_plugin_entry *e, 
     struct sk_plugin_where w = {.file = e->file, .line = e->line, .name = e->name,
                                 .path = written};
     char path[PATH_MAX];
-    int rc = load_resolve(e, &w, path, sizeof path, err, errlen);
+    int rc = sk_plugin_resolve(written, &w, path, sizeof path, err, errlen);
     if (rc != 0)
         return rc;
     w.path = path;
@@ -193,21 +197,8 @@ static int load_one(struct sk_plugin_set *set, const struct sk_plugin_entry *e, 
     p->line = e->line;
     p->kind = e->kind;
 
-    p->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (p->dl == NULL) {
-        const char *de = dlerror();
-        rc = sk_plugin_msg(err, errlen, &w, 0, SNOW_EPLUGIN,
-                           "dlopen failed: %s (check its dependencies with ldd)",
-                           de ? de : "unknown error");
-        goto fail;
-    }
-    dlerror();
-    const struct snow_plugin_desc *d = dlsym(p->dl, SNOW_PLUGIN_SYMBOL);
-    if (d == NULL) {
-        rc = sk_plugin_msg(err, errlen, &w, 0, SNOW_EABI, "does not export snow_plugin");
-        goto fail;
-    }
-    rc = load_check_desc(e, &w, d, load_symsize(d), err, errlen);
+    const struct snow_plugin_desc *d;
+    rc = sk_plugin_open(e, &w, path, &p->dl, &d, err, errlen);
     if (rc != 0)
         goto fail;
     p->desc = d;

@@ -8,6 +8,7 @@
 #include <snow/plugin.h>
 
 #include "plugin_list.h"
+#include "plugin_opts.h"
 
 /* One loaded, initialised plugin. Immutable after load; the distribution
  * layer caches `struct sk_plugin *` (and its ops) on connections. */
@@ -47,6 +48,17 @@ struct sk_plugin *sk_plugin_set_find(const struct sk_plugin_set *set, const char
 /* The idx-th plugin of `kind` in load order, or NULL. */
 struct sk_plugin *sk_plugin_set_kind(const struct sk_plugin_set *set, enum snow_plugin_kind kind,
                                      size_t idx);
+
+/* Step 1: finds `file` (absolute: as given; else along SNOW_PLUGIN_PATH or
+ * the plugin dir) into out. SNOW_ECONFIG with a message when it cannot. */
+int sk_plugin_resolve(const char *file, const struct sk_plugin_where *w, char *out,
+                      size_t outlen, char *err, size_t errlen);
+/* Steps 2-7: dlopen, dlsym, descriptor and ops checks. With e == NULL the
+ * list-matching checks (kind, name) are skipped. On success *dl is open and
+ * *desc valid; runs no plugin code but ELF constructors. */
+int sk_plugin_open(const struct sk_plugin_entry *e, const struct sk_plugin_where *w,
+                   const char *path, void **dl, const struct snow_plugin_desc **desc, char *err,
+                   size_t errlen);
 
 /* The process-wide set behind the public snow_plugins_* calls. */
 struct sk_plugin_set *sk_plugins_node(void);

@@ -34,7 +34,9 @@ int sk_plugin_msg(char *err, size_t errlen, const struct sk_plugin_where *w, int
     va_end(ap);
     if (err == NULL || errlen == 0)
         return code;
-    if (col > 0)
+    if (w->file == NULL) /* not from a list (plugin-info) */
+        snprintf(err, errlen, "%s: %s", w->path, what);
+    else if (col > 0)
         snprintf(err, errlen, "%s:%d:%d: plugin \"%s\" (%s): %s", w->file, w->line, col, w->name,
                  w->path, what);
     else

@@ -5,6 +5,22 @@
 
 #include <snow/plugin.h>
 
+/* services.c: node events, channels, monitors */
+int sk_svc_node_subscribe(snow_plugin_ctx *ctx, snow_node_event_fn fn, void *arg, uint64_t *id);
+int sk_svc_node_unsubscribe(snow_plugin_ctx *ctx, uint64_t id);
+int sk_svc_channel_open(snow_plugin_ctx *ctx, const char *name, snow_channel_fn fn, void *arg,
+                        snow_channel **out);
+int sk_svc_channel_send(snow_plugin_ctx *ctx, snow_channel *ch, const char *node,
+                        const void *data, size_t len);
+int sk_svc_channel_send_term(snow_plugin_ctx *ctx, snow_channel *ch, const char *node,
+                             const snow_term *t);
+void sk_svc_channel_close(snow_plugin_ctx *ctx, snow_channel *ch);
+int sk_svc_monitor(snow_plugin_ctx *ctx, snow_pid pid, snow_pid_down_fn fn, void *arg,
+                   uint64_t *id);
+int sk_svc_demonitor(snow_plugin_ctx *ctx, uint64_t id);
+/* The level from SNOW_LOG_LEVEL (error|warn|info|debug; default info). */
+int sk_services_log_level(void);
+
 /* services_io.c: timers, fd watches, run_soon, event base */
 int64_t sk_svc_now_ns(snow_plugin_ctx *ctx);
 int sk_svc_timer_add(snow_plugin_ctx *ctx, int64_t delay_ms, snow_svc_fn fn, void *arg,

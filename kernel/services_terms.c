@@ -8,145 +8,114 @@
 #include "services_hooks.h"
 #include "services_slots.h"
 
-/*
- * The runtime and terms areas are built on other branches. Until they are
- * merged, their public functions are referenced weakly: libsnow links
- * without them and the slots answer SNOW_ENOTSUP (or NULL for
- * constructors). Once merged the references resolve to the real functions
- * and the pragmas below become no-ops (drop them then).
- */
-#pragma weak snow_send
-#pragma weak snow_send_named
-#pragma weak snow_spawn
-#pragma weak snow_term_ref
-#pragma weak snow_term_release
-#pragma weak snow_term_type
-#pragma weak snow_nil
-#pragma weak snow_int
-#pragma weak snow_atom_len
-#pragma weak snow_string_len
-#pragma weak snow_binary
-#pragma weak snow_pid_term
-#pragma weak snow_tuple_from
-#pragma weak snow_list_from
-#pragma weak snow_term_int
-#pragma weak snow_term_atom
-#pragma weak snow_term_string
-#pragma weak snow_term_binary
-#pragma weak snow_term_pid
-#pragma weak snow_term_size
-#pragma weak snow_term_elem
-#pragma weak snow_term_format
-
 int sk_svc_send(snow_plugin_ctx *ctx, snow_pid to, const snow_term *msg)
 {
-    return snow_send != NULL ? snow_send(to, msg) : SNOW_ENOTSUP;
+    return snow_send(to, msg);
 }
 
 int sk_svc_send_named(snow_plugin_ctx *ctx, const char *name, const char *node, const snow_term *msg)
 {
-    return snow_send_named != NULL ? snow_send_named(name, node, msg) : SNOW_ENOTSUP;
+    return snow_send_named(name, node, msg);
 }
 
 int sk_svc_spawn(snow_plugin_ctx *ctx, snow_svc_proc_fn fn, const snow_term *arg, snow_pid *out)
 {
-    return snow_spawn != NULL ? snow_spawn(fn, arg, out) : SNOW_ENOTSUP;
+    return snow_spawn(fn, arg, out);
 }
 
 snow_term *sk_svc_term_ref(snow_plugin_ctx *ctx, snow_term *t)
 {
-    return snow_term_ref != NULL ? snow_term_ref(t) : t;
+    return snow_term_ref(t);
 }
 
 void sk_svc_term_release(snow_plugin_ctx *ctx, snow_term *t)
 {
-    if (snow_term_release != NULL)
-        snow_term_release(t);
+    snow_term_release(t);
 }
 
 int sk_svc_term_type(snow_plugin_ctx *ctx, const snow_term *t)
 {
-    return snow_term_type != NULL ? (int)snow_term_type(t) : SNOW_ENOTSUP;
+    return (int)snow_term_type(t);
 }
 
 snow_term *sk_svc_term_nil(snow_plugin_ctx *ctx)
 {
-    return snow_nil != NULL ? snow_nil() : NULL;
+    return snow_nil();
 }
 
 snow_term *sk_svc_term_int(snow_plugin_ctx *ctx, int64_t v)
 {
-    return snow_int != NULL ? snow_int(v) : NULL;
+    return snow_int(v);
 }
 
 snow_term *sk_svc_term_atom(snow_plugin_ctx *ctx, const char *name, size_t len)
 {
-    return snow_atom_len != NULL ? snow_atom_len(name, len) : NULL;
+    return snow_atom_len(name, len);
 }
 
 snow_term *sk_svc_term_string(snow_plugin_ctx *ctx, const char *s, size_t len)
 {
-    return snow_string_len != NULL ? snow_string_len(s, len) : NULL;
+    return snow_string_len(s, len);
 }
 
 snow_term *sk_svc_term_binary(snow_plugin_ctx *ctx, const void *data, size_t len)
 {
-    return snow_binary != NULL ? snow_binary(data, len) : NULL;
+    return snow_binary(data, len);
 }
 
 snow_term *sk_svc_term_pid(snow_plugin_ctx *ctx, snow_pid pid)
 {
-    return snow_pid_term != NULL ? snow_pid_term(pid) : NULL;
+    return snow_pid_term(pid);
 }
 
 snow_term *sk_svc_term_tuple(snow_plugin_ctx *ctx, size_t n, snow_term **items)
 {
-    return snow_tuple_from != NULL ? snow_tuple_from(n, items) : NULL;
+    return snow_tuple_from(n, items);
 }
 
 snow_term *sk_svc_term_list(snow_plugin_ctx *ctx, size_t n, snow_term **items)
 {
-    return snow_list_from != NULL ? snow_list_from(n, items) : NULL;
+    return snow_list_from(n, items);
 }
 
 int sk_svc_term_get_int(snow_plugin_ctx *ctx, const snow_term *t, int64_t *out)
 {
-    return snow_term_int != NULL ? snow_term_int(t, out) : SNOW_ENOTSUP;
+    return snow_term_int(t, out);
 }
 
 int sk_svc_term_get_atom(snow_plugin_ctx *ctx, const snow_term *t, const char **name, size_t *len)
 {
-    return snow_term_atom != NULL ? snow_term_atom(t, name, len) : SNOW_ENOTSUP;
+    return snow_term_atom(t, name, len);
 }
 
 int sk_svc_term_get_string(snow_plugin_ctx *ctx, const snow_term *t, const char **s, size_t *len)
 {
-    return snow_term_string != NULL ? snow_term_string(t, s, len) : SNOW_ENOTSUP;
+    return snow_term_string(t, s, len);
 }
 
 int sk_svc_term_get_binary(snow_plugin_ctx *ctx, const snow_term *t, const void **data, size_t *len)
 {
-    return snow_term_binary != NULL ? snow_term_binary(t, data, len) : SNOW_ENOTSUP;
+    return snow_term_binary(t, data, len);
 }
 
 int sk_svc_term_get_pid(snow_plugin_ctx *ctx, const snow_term *t, snow_pid *out)
 {
-    return snow_term_pid != NULL ? snow_term_pid(t, out) : SNOW_ENOTSUP;
+    return snow_term_pid(t, out);
 }
 
 int sk_svc_term_size(snow_plugin_ctx *ctx, const snow_term *t, size_t *n)
 {
-    return snow_term_size != NULL ? snow_term_size(t, n) : SNOW_ENOTSUP;
+    return snow_term_size(t, n);
 }
 
 int sk_svc_term_elem(snow_plugin_ctx *ctx, const snow_term *t, size_t i, const snow_term **out)
 {
-    return snow_term_elem != NULL ? snow_term_elem(t, i, out) : SNOW_ENOTSUP;
+    return snow_term_elem(t, i, out);
 }
 
 int sk_svc_term_format(snow_plugin_ctx *ctx, const snow_term *t, char *buf, size_t len)
 {
-    return snow_term_format != NULL ? snow_term_format(t, buf, len) : SNOW_ENOTSUP;
+    return snow_term_format(t, buf, len);
 }
 
 /* STF has no public API on this branch yet: the codec is wired through the

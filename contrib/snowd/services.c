@@ -86,10 +86,14 @@ int snowd_start_services(void)
     return rc != 0 ? rc : start_named("snowd.ping", "ping");
 }
 
+static atomic_int logger_ready;
+
 static void node_logger_main(const snow_term *arg)
 {
     (void)arg;
-    if (snow_node_monitor(NULL, true) != 0)
+    int rc = snow_node_monitor(NULL, true);
+    atomic_store(&logger_ready, rc == 0 ? 1 : -1);
+    if (rc != 0)
         return;
     for (;;) {
         snow_term *m;
@@ -111,10 +115,18 @@ static void node_logger_main(const snow_term *arg)
     }
 }
 
+/* Returns once the logger is subscribed, so no nodeup is missed. */
 int snowd_start_node_logger(void)
 {
     snow_pid pid;
-    return snow_spawn(node_logger_main, NULL, &pid);
+    int rc = snow_spawn(node_logger_main, NULL, &pid);
+    for (int i = 0; rc == 0 && i < 5000 && atomic_load(&logger_ready) == 0; i++) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    if (rc == 0 && atomic_load(&logger_ready) != 1)
+        rc = SNOW_ESTATE;
+    return rc;
 }
 
 /* ---- sinks (for tests and benchmarks) ---- */

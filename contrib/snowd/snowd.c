@@ -32,6 +32,7 @@ static void usage(FILE *f)
             "                               tls transport, cookie auth, discovery, registry)\n"
             "  -C, --connect NODE           connect to NODE at start (repeatable)\n"
             "  -t, --tick MS                heartbeat: a peer silent this long is down (60000)\n"
+            "      --handshake MS           deadline for a new connection's handshake (5000)\n"
             "  -l, --listen ADDR            listen address if different from the name's\n"
             "  -s, --schedulers N           scheduler threads (default: one per core)\n"
             "  -a, --app FILE.so            load an application module: the functions it\n"
@@ -50,7 +51,7 @@ struct args {
     int nseeds;
     const char *apps[16];
     int napps;
-    unsigned tick_ms, schedulers;
+    unsigned tick_ms, handshake_ms, schedulers;
     int console;
 };
 
@@ -62,6 +63,7 @@ static int parse_args(int argc, char **argv, struct args *a)
         {"tick", required_argument, NULL, 't'},    {"listen", required_argument, NULL, 'l'},
         {"schedulers", required_argument, NULL, 's'}, {"console", no_argument, NULL, 'K'},
         {"app", required_argument, NULL, 'a'},
+        {"handshake", required_argument, NULL, 'H'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     int ch;
@@ -86,6 +88,7 @@ static int parse_args(int argc, char **argv, struct args *a)
             a->apps[a->napps++] = optarg;
             break;
         case 't': a->tick_ms = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'H': a->handshake_ms = (unsigned)strtoul(optarg, NULL, 10); break;
         case 's': a->schedulers = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'K': a->console = 1; break;
         case 'h': usage(stdout); exit(0);
@@ -159,7 +162,8 @@ int main(int argc, char **argv)
         return 1;
     }
     struct snow_node_opts no = {
-        .size = sizeof no, .plugin_list = a.plugins, .tick_ms = a.tick_ms, .listen = a.listen};
+        .size = sizeof no, .plugin_list = a.plugins, .tick_ms = a.tick_ms,
+        .handshake_ms = a.handshake_ms, .listen = a.listen};
     if ((rc = snow_node_start(a.name, a.cookie, &no)) != 0) {
         fprintf(stderr, "snowd: cannot start node %s: %s: %s\n", a.name, snow_strerror_name(rc),
                 snow_node_last_error());

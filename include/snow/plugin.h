@@ -599,7 +599,9 @@ struct snow_services {
     /* Monotonic clock, nanoseconds. Any thread. */
     int64_t (*now_ns)(snow_plugin_ctx *ctx);
     /* One-shot timer on the I/O loop: fn(arg) after delay_ms (>= 0).
-     * Stores its id in *id. Returns 0, SNOW_EINVAL, SNOW_ENOMEM. */
+     * Stores its id in *id (may be NULL). Returns 0, SNOW_EINVAL,
+     * SNOW_ENOMEM, SNOW_ESTATE (no I/O loop yet). Cancelling it from inside
+     * its own callback answers SNOW_ENOENT. */
     int (*timer_add)(snow_plugin_ctx *ctx, int64_t delay_ms, snow_svc_fn fn, void *arg,
                      uint64_t *id);
     /* 0 if cancelled before firing, SNOW_ENOENT otherwise. */
@@ -611,7 +613,8 @@ struct snow_services {
     struct event_base *(*event_base)(snow_plugin_ctx *ctx);
     /* Persistent watch on fd for `events` (SNOW_FD_*): fn(arg, fd, ready)
      * each time it is ready. The fd stays the plugin's to close (after
-     * fd_unwatch). Returns 0, SNOW_EINVAL, SNOW_ENOMEM. */
+     * fd_unwatch). `events` may be 0 (set later with fd_modify). Returns
+     * 0, SNOW_EINVAL, SNOW_ENOMEM, SNOW_ESTATE (no I/O loop yet). */
     int (*fd_watch)(snow_plugin_ctx *ctx, int fd, unsigned events, snow_fd_fn fn, void *arg,
                     uint64_t *id);
     /* Change the interest set of a watch (e.g. add SNOW_FD_WRITE while a
@@ -620,7 +623,8 @@ struct snow_services {
     /* Remove a watch; safe from inside its own callback. 0 or SNOW_ENOENT. */
     int (*fd_unwatch)(snow_plugin_ctx *ctx, uint64_t id);
     /* Run fn(arg) on the I/O thread soon (next loop iteration). Any thread:
-     * how a plugin's helper thread hands results back. 0 or SNOW_ENOMEM. */
+     * how a plugin's helper thread hands results back. Calls from one
+     * thread run in order. 0, SNOW_EINVAL, SNOW_ENOMEM, SNOW_ESTATE. */
     int (*run_soon)(snow_plugin_ctx *ctx, snow_svc_fn fn, void *arg);
 
     /* ---- connection hand-off (transport -> kernel) ---- */

@@ -25,16 +25,16 @@ extern "C" {
  * `err` may be NULL; 256 bytes is plenty.
  *
  * Relative plugin paths and bare names are searched in each directory of
- * the SNOW_PLUGIN_PATH environment variable (colon-separated), then in the
- * plugin directory chosen at configure time (pkg-config snow-plugin
- * --variable=plugindir).
+ * the SNOW_PLUGIN_PATH environment variable (colon-separated) when it is
+ * set, otherwise in the plugin directory chosen at configure time
+ * (pkg-config snow-plugin --variable=plugindir).
  *
  * Call from the thread that owns the node's I/O loop, or before that loop
  * runs; not concurrently with snow_plugins_unload.
  */
 
 /* Loads the list file at `path`; NULL loads the built-in default list
- * (transport tls, auth cookie, discovery static, registry global). */
+ * (transport_tls, auth_cookie, discovery_builtin). */
 SNOW_API int snow_plugins_load(const char *path, char *err, size_t errlen);
 
 /* Loads a list given as text; `origin` names it in messages. */
@@ -53,6 +53,24 @@ SNOW_API size_t snow_plugins_count(void);
  * the end. */
 SNOW_API int snow_plugins_info(size_t i, const char **name, const char **kind,
                                const char **version);
+
+/*
+ * Describes the plugin at `path` (a bare name or relative path is searched
+ * as for loading) from its descriptor alone: no init, no other plugin code
+ * runs (only ELF constructors, as dlopen implies). Writes lines like
+ *   name: unix
+ *   kind: transport
+ *   version: 1.0.0
+ *   summary: ...
+ *   abi: 1.0 (needs kernel >= 1.0; this kernel provides 1.0)
+ *   file: /usr/lib/snow/plugins/unix.so
+ *   option backlog: int, default 64, range [1, 65535] -- listen(2) backlog
+ * snprintf-style: returns the length the full text needs (truncating to
+ * len). On a plugin the loader would refuse, returns the loader's code
+ * with "<path>: <reason>" in err. For `snowctl plugin-info`.
+ */
+SNOW_API int snow_plugin_describe(const char *path, char *out, size_t len, char *err,
+                                  size_t errlen);
 
 #ifdef __cplusplus
 }

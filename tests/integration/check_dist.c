@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Distribution with real node processes on loopback: connect, mesh, messages, auth, liveness. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -259,6 +264,100 @@ START_TEST(connect_to_dead_port_fails_within_timeout)
 }
 END_TEST
 
+/* A raw TCP connection to a node's listen address ("127.0.0.1:port"). */
+static int raw_connect(const struct tnode *n)
+{
+    const char *colon = strrchr(n->addr, ':');
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1))};
+    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+START_TEST(garbage_and_truncated_handshakes_leave_node_serving)
+{
+    struct tnode a, b;
+    start(&a, "a");
+    srand(42);
+    for (int i = 0; i < 1000; i++) {
+        int fd = raw_connect(&a);
+        ck_assert_int_ge(fd, 0);
+        unsigned char junk[512];
+        size_t len = 1 + (size_t)rand() % sizeof junk;
+        for (size_t j = 0; j < len; j++)
+            junk[j] = (unsigned char)rand();
+        (void)!write(fd, junk, len);
+        close(fd);
+    }
+    for (int i = 0; i < 100; i++) {
+        int fd = raw_connect(&a);
+        ck_assert_int_ge(fd, 0);
+        /* the start of a hello frame that never finishes */
+        unsigned char part[] = {0, 0, 0, 60, 1, 0, 1, 0, 0};
+        (void)!write(fd, part, (size_t)(1 + i % (int)sizeof part));
+        close(fd);
+    }
+    start(&b, "b");
+    connect_ok(&b, &a);
+    char reply[512];
+    ck_assert_int_eq(tnode_cmd(&b, reply, sizeof reply, WAIT_MS, "ping a@127.0.0.1"), 0);
+    ck_assert_str_eq(reply, "OK pong a@127.0.0.1");
+    tnode_stop(&b);
+    ck_assert_int_eq(tnode_stop(&a), 0);
+}
+END_TEST
+
+START_TEST(silent_connections_closed_by_deadline_while_peer_connects)
+{
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_cur < 4096 && rl.rlim_max >= 4096) {
+        rl.rlim_cur = 4096;
+        setrlimit(RLIMIT_NOFILE, &rl); /* the node inherits it */
+    }
+    struct tnode a, b;
+    const char *extra[] = {"--handshake", "1000", NULL};
+    ck_assert_int_eq(tnode_start(&a, "a", NULL, plugins(), extra), 0);
+    enum { SILENT = 1000 };
+    static int fds[SILENT];
+    for (int i = 0; i < SILENT; i++) {
+        fds[i] = raw_connect(&a);
+        ck_assert_int_ge(fds[i], 0);
+    }
+    start(&b, "b");
+    long long t0 = th_now_ms();
+    connect_ok(&b, &a);
+    ck_assert_msg(th_now_ms() - t0 <= 1000, "connect took %lld ms", th_now_ms() - t0);
+    /* every silent connection is closed by the node within a few deadlines
+     * (over tcp the node's hello arrives first: read up to the end) */
+    int closed = 0;
+    long long deadline = th_now_ms() + 10000;
+    for (int i = 0; i < SILENT; i++) {
+        for (;;) {
+            struct pollfd p = {.fd = fds[i], .events = POLLIN};
+            long long left = deadline - th_now_ms();
+            if (left <= 0 || poll(&p, 1, (int)left) != 1)
+                break;
+            char buf[512];
+            if (read(fds[i], buf, sizeof buf) <= 0) {
+                closed++;
+                break;
+            }
+        }
+        close(fds[i]);
+    }
+    ck_assert_int_eq(closed, SILENT);
+    tnode_stop(&b);
+    ck_assert_int_eq(tnode_stop(&a), 0);
+}
+END_TEST
+
 Suite *snow_test_suite(void)
 {
     Suite *s = suite_create("dist");
@@ -270,6 +369,8 @@ Suite *snow_test_suite(void)
     tcase_add_test(tc, wrong_cookie_rejected_both_ways_existing_link_keeps_working);
     tcase_add_test(tc, simultaneous_dials_leave_exactly_one_link);
     tcase_add_test(tc, connect_to_dead_port_fails_within_timeout);
+    tcase_add_test(tc, garbage_and_truncated_handshakes_leave_node_serving);
+    tcase_add_test(tc, silent_connections_closed_by_deadline_while_peer_connects);
     suite_add_tcase(s, tc);
     tc = tcase_create("messages");
     tcase_set_timeout(tc, 300);
