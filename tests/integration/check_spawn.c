@@ -80,7 +80,7 @@ static bool all_threads_stopped(pid_t pid)
     while (stopped && (e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.')
             continue;
-        char sp[128], line[512];
+        char sp[320], line[512];
         snprintf(sp, sizeof sp, "/proc/%d/task/%s/stat", (int)pid, e->d_name);
         FILE *f = fopen(sp, "r");
         if (f == NULL)
