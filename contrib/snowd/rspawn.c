@@ -131,7 +131,8 @@ static void echo_driver(const snow_term *arg)
 static void link_driver(const snow_term *arg)
 {
     struct rspawn_job *j = job_of(arg);
-    bool trap = strcmp(j->mode, "trap") == 0, orphan = strcmp(j->mode, "orphan") == 0;
+    bool hold = strcmp(j->mode, "hold") == 0;
+    bool trap = hold || strcmp(j->mode, "trap") == 0, orphan = strcmp(j->mode, "orphan") == 0;
     if (trap)
         snow_trap_exit(true, NULL);
     snow_pid child;
@@ -154,9 +155,13 @@ static void link_driver(const snow_term *arg)
         snow_term_release(ready);
         snow_exit(j->reason);
     }
-    snow_term *req = exit_request(j->reason);
-    snow_send(child, req);
-    snow_term_release(req);
+    if (hold) {
+        snowd_out("EVENT rspawn_linked"); /* the test may now break the link's node */
+    } else {
+        snow_term *req = exit_request(j->reason);
+        snow_send(child, req);
+        snow_term_release(req);
+    }
     snow_term *m = NULL;
     rc = snow_receive_match(is_exit, NULL, RSPAWN_WAIT_MS, &m);
     if (rc != 0) {

@@ -22,6 +22,8 @@
  *      trap    the caller traps exits. OK trapped=<reason in {exit,P,R}>
  *      orphan  the caller exits with REASON; a local monitor on the child
  *              reports its end. OK child=<child's down reason>
+ *      hold    the caller traps exits, prints "EVENT rspawn_linked" and
+ *              waits (10 s) for {exit, Child, R}. OK trapped=<R>
  *   rspawn_loop NODE FN N          N sequential spawns of FN with arg
  *                                  {Caller, I}; each child must send
  *                                  {spawned, I}. OK n= ms= p50us= p99us=

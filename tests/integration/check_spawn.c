@@ -240,6 +240,34 @@ START_TEST(link_caller_crash_kills_child)
 }
 END_TEST
 
+START_TEST(link_lost_node_gives_noconnection_both_ways)
+{
+    struct tnode a, b;
+    /* b dies: the caller on a traps {exit, Child, noconnection} */
+    pair(&a, &b);
+    const char cmd[] = "rspawn_link " B_NAME " worker.echo hold x\n";
+    ck_assert_int_eq(write(a.to_fd, cmd, sizeof cmd - 1), (ssize_t)(sizeof cmd - 1));
+    ck_assert_int_eq(tnode_wait_event(&a, "rspawn_linked", WAIT_MS), 0);
+    tnode_signal(&b, SIGKILL);
+    char reply[4096];
+    ck_assert_int_eq(tnode_answer(&a, reply, sizeof reply, WAIT_MS), 0);
+    ck_assert_msg(strstr(reply, "trapped=noconnection"), "%s", reply);
+    tnode_stop(&b);
+    ck_assert_int_eq(tnode_stop(&a), 0);
+
+    /* a dies: the child on b, linked to a caller that is gone, ends too */
+    pair(&a, &b);
+    unsigned long base_b = procs(&b);
+    ck_assert_int_eq(write(a.to_fd, cmd, sizeof cmd - 1), (ssize_t)(sizeof cmd - 1));
+    ck_assert_int_eq(tnode_wait_event(&a, "rspawn_linked", WAIT_MS), 0);
+    ck_assert_uint_eq(procs(&b), base_b + 1);
+    tnode_signal(&a, SIGKILL);
+    settles_to(&b, base_b);
+    tnode_stop(&a);
+    ck_assert_int_eq(tnode_stop(&b), 0);
+}
+END_TEST
+
 START_TEST(ten_thousand_spawns_return_to_baseline)
 {
     struct tnode a, b;
@@ -269,6 +297,7 @@ Suite *snow_test_suite(void)
         {"timeout", no_answer_times_out},
         {"link_child_crash", link_child_crash_kills_caller},
         {"link_caller_crash", link_caller_crash_kills_child},
+        {"link_noconnection", link_lost_node_gives_noconnection_both_ways},
         {"loop_10000", ten_thousand_spawns_return_to_baseline},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
