@@ -26,7 +26,7 @@
 #define ATOM_NCHUNKS (ATOM_MAX / ATOM_CHUNK)
 #define ATOM_SLOTS (ATOM_MAX * 2)
 
-_Static_assert(ATOM_MAX < (1u << 24), "atom indices must fit the term head's ctor field");
+_Static_assert(ATOM_MAX <= (1u << 20), "atom indices must fit the term head's ctor field");
 
 struct atom_entry {
     const char *name; /* NUL-terminated copy */

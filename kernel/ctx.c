@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__x86_64__) || defined(__aarch64__)
+#if (defined(__x86_64__) || defined(__aarch64__)) && !defined(SNOW_CTX_UCONTEXT)
 
 void sk_ctx_trampoline(void);
 
@@ -41,4 +41,7 @@ void sk_ctx_make(struct sk_ctx *ctx, void *base, size_t size, sk_ctx_fn fn, void
 #endif
 }
 
+#else
+/* The ucontext fallback (ctx_ucontext.c) provides everything. */
+typedef int ctx_asm_unused;
 #endif

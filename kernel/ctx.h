@@ -11,6 +11,7 @@
  * x86_64 and aarch64 use a small assembly switch (ctx_x86_64.S,
  * ctx_aarch64.S); other architectures fall back to ucontext (ctx_ucontext.c),
  * where the "stack pointer" is a pointer to a ucontext_t stored on the stack.
+ * Building with -DSNOW_CTX_UCONTEXT forces the fallback (to test it).
  */
 struct sk_ctx {
     void *sp;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* aarch64 (AAPCS64) context switch: callee-saved registers only. */
-#if defined(__aarch64__)
+#if defined(__aarch64__) && !defined(SNOW_CTX_UCONTEXT)
     .text
 
 /* void sk_ctx_switch(struct sk_ctx *from, struct sk_ctx *to)

@@ -4,7 +4,7 @@
 
 #include "ctx.h"
 
-#if !defined(__x86_64__) && !defined(__aarch64__)
+#if (!defined(__x86_64__) && !defined(__aarch64__)) || defined(SNOW_CTX_UCONTEXT)
 #include <stdint.h>
 #include <ucontext.h>
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* x86_64 (System V) context switch: callee-saved registers only. */
-#if defined(__x86_64__)
+#if defined(__x86_64__) && !defined(SNOW_CTX_UCONTEXT)
     .text
 
 /* void sk_ctx_switch(struct sk_ctx *from, struct sk_ctx *to)

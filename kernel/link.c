@@ -100,12 +100,14 @@ void sk_proc_exit_signal(struct sk_proc *p, struct sk_msg *m)
     sk_proc_exit(p, reason);
 }
 
-int snow_exit(const snow_term *reason)
+int snow_exit(snow_term *reason)
 {
     struct sk_proc *p = sk_proc_self();
-    if (p == NULL)
+    if (p == NULL) {
+        snow_term_release(reason);
         return SNOW_ENOTPROC;
-    sk_proc_exit(p, reason ? snow_term_ref((snow_term *)reason) : sk_atom.normal);
+    }
+    sk_proc_exit(p, reason ? reason : sk_atom.normal);
 }
 
 int snow_kill(snow_pid pid, const snow_term *reason)

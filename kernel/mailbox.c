@@ -4,8 +4,12 @@
 
 #include "mailbox.h"
 
+#include <snow/error.h>
+
 #include <sched.h>
 #include <stdlib.h>
+
+#include "scheduler.h"
 
 void sk_mbox_init(struct sk_mbox *mb)
 {
@@ -84,9 +88,99 @@ struct sk_msg *sk_mbox_take(struct sk_mbox *mb, struct sk_msg *prev)
     return m;
 }
 
+/* Most nodes a pool keeps; beyond this they go back to malloc. */
+#define MSG_POOL_MAX 8192
+
+int sk_msg_pool_init(struct sk_msg_pool *pool, unsigned nsched)
+{
+    pool->free = NULL;
+    pool->nfree = 0;
+    atomic_store(&pool->back, NULL);
+    pool->out = calloc(nsched, sizeof *pool->out);
+    return pool->out ? 0 : SNOW_ENOMEM;
+}
+
+static void msg_chain_free(struct sk_msg *m)
+{
+    while (m) {
+        struct sk_msg *next = atomic_load_explicit(&m->next, memory_order_relaxed);
+        free(m);
+        m = next;
+    }
+}
+
+void sk_msg_pool_fini(struct sk_msg_pool *pool, unsigned nsched)
+{
+    msg_chain_free(pool->free);
+    msg_chain_free(atomic_exchange(&pool->back, NULL));
+    for (unsigned i = 0; pool->out && i < nsched; i++)
+        msg_chain_free(pool->out[i].head);
+    free(pool->out);
+    *pool = (struct sk_msg_pool){0};
+}
+
+static struct sk_msg *msg_alloc(void)
+{
+    struct sk_sched *s = sk_sched_self();
+    if (s) {
+        struct sk_msg_pool *pool = &s->msgs;
+        if (pool->free == NULL) {
+            pool->free = atomic_exchange_explicit(&pool->back, NULL, memory_order_acquire);
+            pool->nfree = 0; /* unknown length: recounted as nodes come back */
+        }
+        struct sk_msg *m = pool->free;
+        if (m) {
+            pool->free = atomic_load_explicit(&m->next, memory_order_relaxed);
+            if (pool->nfree)
+                pool->nfree--;
+            return m;
+        }
+    }
+    struct sk_msg *m = malloc(sizeof *m);
+    if (m)
+        m->home = s ? (int)s->id : -1;
+    return m;
+}
+
+static void msg_release(struct sk_msg *m)
+{
+    struct sk_sched *s = sk_sched_self();
+    if (s == NULL || m->home < 0 || (unsigned)m->home >= sk_scheds.n) {
+        free(m);
+        return;
+    }
+    if ((unsigned)m->home == s->id) {
+        if (s->msgs.nfree >= MSG_POOL_MAX) {
+            free(m);
+            return;
+        }
+        atomic_store_explicit(&m->next, s->msgs.free, memory_order_relaxed);
+        s->msgs.free = m;
+        s->msgs.nfree++;
+        return;
+    }
+    /* Someone else's node: batch it, then hand the batch home at once. */
+    struct sk_msg_out *o = &s->msgs.out[m->home];
+    atomic_store_explicit(&m->next, o->head, memory_order_relaxed);
+    o->head = m;
+    if (++o->n < SK_MSG_BATCH)
+        return;
+    struct sk_msg *tail = m;
+    while (atomic_load_explicit(&tail->next, memory_order_relaxed))
+        tail = atomic_load_explicit(&tail->next, memory_order_relaxed);
+    struct sk_msg_pool *home = &sk_scheds.s[m->home].msgs;
+    struct sk_msg *old = atomic_load_explicit(&home->back, memory_order_relaxed);
+    do
+        atomic_store_explicit(&tail->next, old, memory_order_relaxed);
+    while (!atomic_compare_exchange_weak_explicit(&home->back, &old, o->head,
+                                                  memory_order_release, memory_order_relaxed));
+    o->head = NULL;
+    o->n = 0;
+}
+
 struct sk_msg *sk_msg_new(int kind, snow_pid to, snow_term *term)
 {
-    struct sk_msg *m = malloc(sizeof *m);
+    struct sk_msg *m = msg_alloc();
     if (m == NULL)
         return NULL;
     m->to = to;
@@ -100,7 +194,7 @@ struct sk_msg *sk_msg_new(int kind, snow_pid to, snow_term *term)
 void sk_msg_free(struct sk_msg *m)
 {
     snow_term_release(m->term);
-    free(m);
+    msg_release(m);
 }
 
 void sk_mbox_clear(struct sk_mbox *mb)

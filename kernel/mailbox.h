@@ -28,7 +28,29 @@ struct sk_msg {
     snow_ref ref;
     snow_term *term;   /* one reference owned by the node */
     int kind;
+    int home;          /* scheduler whose pool it returns to, -1 = none */
 };
+
+/*
+ * Message nodes come from per-scheduler pools: a node freed on the
+ * scheduler that allocated it goes straight back to that pool; one freed
+ * elsewhere is batched (64 at a time) and handed back to its home with one
+ * atomic push. So a steady flow between two processes does no malloc/free,
+ * and no cross-thread free, per message. Plain threads use malloc/free.
+ */
+#define SK_MSG_BATCH 64
+struct sk_msg_pool {
+    struct sk_msg *free;          /* owner only */
+    size_t nfree;
+    _Atomic(struct sk_msg *) back; /* chains returned by other schedulers */
+    struct sk_msg_out {
+        struct sk_msg *head;
+        unsigned n;
+    } *out;                       /* per home scheduler, owner only */
+};
+int sk_msg_pool_init(struct sk_msg_pool *pool, unsigned nsched);
+/* Frees every node the pool holds (its scheduler has stopped). */
+void sk_msg_pool_fini(struct sk_msg_pool *pool, unsigned nsched);
 
 /*
  * Producers (any thread) push onto the MPSC queue (Vyukov's intrusive

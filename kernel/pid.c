@@ -78,10 +78,8 @@ static struct sk_proc *pid_chunk_new(uint32_t idx)
     if (posix_memalign((void **)&chunk, 64, PID_CHUNK * sizeof *chunk) != 0)
         return NULL;
     memset(chunk, 0, PID_CHUNK * sizeof *chunk);
-    for (unsigned i = 0; i < PID_CHUNK; i++) {
+    for (unsigned i = 0; i < PID_CHUNK; i++)
         sk_mbox_init(&chunk[i].mbox);
-        chunk[i].wait_timer.idx = -1;
-    }
     atomic_store_explicit(&pid_chunks[c], chunk, memory_order_release);
     return &chunk[idx & (PID_CHUNK - 1)];
 }
@@ -149,10 +147,7 @@ struct sk_proc *sk_pid_slot(snow_pid pid)
 {
     if (!snow_pid_is_local(pid))
         return NULL;
-    uint64_t idx = pid & ((UINT64_C(1) << SK_PID_INDEX_BITS) - 1);
-    if ((pid & SNOW_LOCAL_MASK) >> (2 * SK_PID_INDEX_BITS))
-        return NULL;
-    return pid_block((uint32_t)idx);
+    return pid_block((uint32_t)(pid & ((UINT64_C(1) << SK_PID_INDEX_BITS) - 1)));
 }
 
 struct sk_proc *sk_pid_live(snow_pid pid)

@@ -114,6 +114,8 @@ static int proc_spawn(snow_proc_fn fn, const snow_term *arg, size_t ssize,
         before_run(brctx, pid);
     atomic_store_explicit(&p->state, SK_P_QUEUED, memory_order_release);
     sk_sched_enqueue(p, NULL);
+    if (self)
+        sk_proc_reduce(self, 10);
     return 0;
 }
 
@@ -192,6 +194,9 @@ int snow_send(snow_pid to, const snow_term *msg)
         return SNOW_ENOMEM;
     }
     sk_proc_deliver(to, m); /* a dead pid drops the message, as in Erlang */
+    struct sk_proc *self = sk_proc_self();
+    if (self)
+        sk_proc_reduce(self, 1);
     return 0;
 }
 

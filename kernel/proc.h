@@ -78,13 +78,16 @@ struct sk_proc {
     bool trap_exit;
     bool joinable;                 /* spawned by a plain thread */
     bool overflowed;               /* canary found broken */
+    unsigned reds;                 /* reductions left before a fair yield */
     struct sk_monvec monitoring;   /* monitors this process holds */
+    snow_pid shutdown_sent;        /* snow_shutdown's thread only */
 
     /* Blocking waits: each wait gets a new seq; a timer that fires for an
      * old seq is ignored. */
     _Atomic uint64_t wait_seq;
     _Atomic uint64_t timed_out;    /* seq of the wait whose timer fired */
-    struct sk_timer wait_timer;
+    _Atomic uint64_t armed_seq;    /* wait whose timer is queued, 0 = none */
+    struct sk_sched *armed_on;     /* the heap it is queued in */
 
     /* Under `lock`: shared with other processes and threads. */
     struct sk_lock lock;
@@ -133,6 +136,19 @@ void sk_proc_cleanup(struct sk_proc *p);
 /* Pushes a node to pid's mailbox and wakes it. Takes the node. Returns
  * SNOW_ENOPROC (node freed) if no live process has that pid. */
 int sk_proc_deliver(snow_pid to, struct sk_msg *m);
+
+/* Fairness without preemption (Erlang's reductions): sends, spawns and
+ * receives cost reductions; when a process has used its budget and others
+ * wait on its scheduler, it yields. */
+#define SK_REDUCTIONS 2000u
+void sk_proc_reduce_slow(struct sk_proc *p);
+static inline void sk_proc_reduce(struct sk_proc *p, unsigned cost)
+{
+    if (p->reds > cost)
+        p->reds -= cost;
+    else
+        sk_proc_reduce_slow(p);
+}
 
 /* ---- receive side (receive.c) ---- */
 

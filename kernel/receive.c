@@ -72,6 +72,7 @@ int snow_receive_match(snow_match_fn pred, void *ctx, int64_t timeout_ms, snow_t
                 *out = cur->term;
                 cur->term = NULL;
                 sk_msg_free(cur);
+                sk_proc_reduce(p, 1);
                 return 0;
             }
             prev = cur;

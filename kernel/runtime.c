@@ -87,8 +87,9 @@ static void runtime_kill_one(struct sk_proc *p, void *ctx)
     (void)ctx;
     snow_pid pid = atomic_load(&p->pid);
     int st = atomic_load(&p->state);
-    if (pid == SNOW_PID_NONE || st == SK_P_FREE || st >= SK_P_DEAD)
+    if (pid == SNOW_PID_NONE || st == SK_P_FREE || st >= SK_P_DEAD || p->shutdown_sent == pid)
         return;
+    p->shutdown_sent = pid; /* one signal per process, however many passes */
     struct sk_msg *m = sk_msg_new(SK_MSG_EXIT_FORCE, pid, sk_atom.shutdown);
     if (m)
         sk_proc_deliver(pid, m);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "ctx.h"
+#include "mailbox.h"
 #include "stack.h"
 #include "timer.h"
 
@@ -37,6 +38,9 @@ struct sk_sched {
     struct sk_ctx ctx;
     struct sk_proc *current;
     struct sk_stack_cache stacks;
+    struct sk_msg_pool msgs;
+    _Atomic uint64_t dispatches;  /* processes run; thieves watch it */
+    uint64_t seen[SK_SCHED_MAX];  /* others' dispatches at our last look */
     const void *stack_bottom; /* ASan: the scheduler thread's own stack */
     size_t stack_size;
     void *asan_fake;

@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -111,8 +112,9 @@ static int stack_slab_new(struct stack_pool *p)
         return -1;
     }
     if (atomic_load(&stack_guard_mode) < 0) {
-        int ok = !stack_canary_forced &&
-                 madvise(a, stack_pagesize(), MADV_GUARD_INSTALL) == 0;
+        const char *env = getenv("SNOW_STACK_GUARD");
+        bool off = stack_canary_forced || (env && (strcmp(env, "0") == 0 || strcmp(env, "off") == 0));
+        int ok = !off && madvise(a, stack_pagesize(), MADV_GUARD_INSTALL) == 0;
         atomic_store(&stack_guard_mode, ok);
     }
     s->addr = a;

@@ -23,6 +23,9 @@
  *    line); it does not prevent the write that already happened, which may
  *    have corrupted the stack below (another process's top).
  *
+ * The environment variable SNOW_STACK_GUARD=0 (read once, at the first
+ * slab) selects the canary even where guards work (tests, comparisons).
+ *
  * Freed stacks go to a small per-scheduler cache of already-faulted stacks
  * (no syscall, no fault on re-spawn), then to a per-size pool.
  */

@@ -125,7 +125,7 @@ static snow_term *dec_seq(struct dec *d, enum snow_type type, size_t n, unsigned
         items[i] = dec_term(d, depth);
         if (items[i] == NULL) {
             sk_release_array(i, items);
-            free(t);
+            sk_term_free(t);
             return NULL;
         }
     }
@@ -150,7 +150,7 @@ static snow_term *dec_coll(struct dec *d, enum snow_type type, size_t n, unsigne
         items[i] = dec_term(d, depth);
         if (items[i] == NULL) {
             sk_release_array(i, items);
-            free(t);
+            sk_term_free(t);
             return NULL;
         }
         if (i % stride == 0 && i > 0 && sorted)
@@ -171,7 +171,7 @@ static snow_term *dec_coll(struct dec *d, enum snow_type type, size_t n, unsigne
         if (stride == 2)
             tmp[n + i] = items[2 * i + 1];
     }
-    free(t); /* its references moved to tmp */
+    sk_term_free(t); /* its references moved to tmp */
     snow_term *r = stride == 2 ? snow_map_from(n, tmp, tmp + n) : snow_set_from(n, tmp);
     free(tmp);
     if (r == NULL)

@@ -13,9 +13,10 @@
  * buffer is full it either grows it (GROW), or, for a caller's fixed buffer
  * or a size query, stops storing and only counts (SIZE: writes go to a
  * small scratch area that is reused). So the size query and the encoder
- * can never disagree about the length.
+ * can never disagree about the length. SPILL starts in a caller's (stack)
+ * buffer and moves to a growing heap buffer when that is full.
  */
-enum enc_mode { ENC_GROW, ENC_FIXED, ENC_SIZE };
+enum enc_mode { ENC_GROW, ENC_FIXED, ENC_SIZE, ENC_SPILL };
 
 #define ENC_SCRATCH 512 /* > the largest fixed-size piece (a pid: 269 bytes) */
 #define ENC_PATH 256
@@ -74,11 +75,22 @@ static int enc_grow(struct enc *e, size_t n)
 {
     if (enc_size(e) + n > e->lim.max_size)
         return SNOW_EMSGSIZE;
+    if (e->mode == ENC_SPILL) {
+        size_t cap = 2 * e->cap > e->len + n ? 2 * e->cap : 2 * (e->len + n);
+        uint8_t *p = malloc(cap);
+        if (p == NULL)
+            return SNOW_ENOMEM;
+        memcpy(p, e->buf, e->len);
+        e->buf = p;
+        e->cap = cap;
+        e->mode = ENC_GROW;
+        return 0;
+    }
     if (e->mode == ENC_GROW) {
         size_t cap = e->cap < 64 ? 64 : e->cap * 2;
         while (cap - e->len < n)
             cap *= 2;
-        uint8_t *p = realloc(e->buf, cap);
+        uint8_t *p = e->buf == NULL ? malloc(cap) : realloc(e->buf, cap);
         if (p == NULL)
             return SNOW_ENOMEM;
         e->buf = p;
@@ -95,7 +107,7 @@ static int enc_grow(struct enc *e, size_t n)
     return 0;
 }
 
-static inline int enc_reserve(struct enc *e, size_t n)
+static inline __attribute__((always_inline)) int enc_reserve(struct enc *e, size_t n)
 {
     if (__builtin_expect(e->cap - e->len >= n, 1))
         return 0;
@@ -123,7 +135,7 @@ static inline void put64(struct enc *e, uint64_t v)
 }
 
 /* Raw bytes of any length (string and binary bodies). */
-static int enc_payload(struct enc *e, const void *p, size_t n)
+static inline __attribute__((always_inline)) int enc_payload(struct enc *e, const void *p, size_t n)
 {
     if (n > ENC_SCRATCH) {
         int rc = enc_reserve(e, n > ENC_SCRATCH && e->mode == ENC_SIZE ? 0 : n);
@@ -145,7 +157,7 @@ static int enc_payload(struct enc *e, const void *p, size_t n)
     return 0;
 }
 
-static int enc_int(struct enc *e, int64_t v)
+static inline __attribute__((always_inline)) int enc_int(struct enc *e, int64_t v)
 {
     int rc = enc_reserve(e, 9);
     if (rc != 0)
@@ -182,7 +194,7 @@ static int enc_long_head(struct enc *e, unsigned tag, size_t n)
 }
 
 /* A tag with the count inline when it is small, else tag + u32. */
-static int enc_head(struct enc *e, unsigned short_tag, size_t short_max, unsigned long_tag,
+static inline __attribute__((always_inline)) int enc_head(struct enc *e, unsigned short_tag, size_t short_max, unsigned long_tag,
                     size_t n)
 {
     if (n > short_max)
@@ -473,6 +485,8 @@ int sk_stf_append(struct sk_stf_buf *b, const snow_term *t, const struct snow_st
     return rc;
 }
 
+/* Small terms are encoded on the stack and copied to an exact-size block;
+ * larger ones spill to a heap buffer that is handed over as is. */
 int snow_stf_encode(const snow_term *t, const struct snow_stf_opts *opts, void **out,
                     size_t *len, char *err, size_t errlen)
 {
@@ -480,14 +494,27 @@ int snow_stf_encode(const snow_term *t, const struct snow_stf_opts *opts, void *
         return SNOW_EINVAL;
     *out = NULL;
     *len = 0;
-    struct sk_stf_buf b = {NULL, 0, 0};
-    int rc = sk_stf_append(&b, t, opts, err, errlen);
+    uint8_t stack[256];
+    struct enc e;
+    e.buf = stack;
+    e.len = e.base = 0;
+    e.cap = sizeof stack;
+    e.mode = ENC_SPILL;
+    int rc = enc_run(&e, t, opts, err, errlen);
     if (rc != 0) {
-        sk_stf_buf_free(&b);
+        if (e.buf != stack)
+            free(e.buf);
         return rc;
     }
-    *out = b.data;
-    *len = b.len;
+    uint8_t *buf = e.buf;
+    if (buf == stack) {
+        buf = malloc(e.len);
+        if (buf == NULL)
+            return SNOW_ENOMEM;
+        memcpy(buf, stack, e.len);
+    }
+    *out = buf;
+    *len = e.len;
     return 0;
 }
 

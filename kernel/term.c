@@ -64,19 +64,6 @@ bool sk_utf8_valid(const char *str, size_t len)
     return true;
 }
 
-snow_term *sk_term_alloc(enum snow_type type, size_t body)
-{
-    snow_term *t = malloc(body);
-    if (t == NULL)
-        return NULL;
-    atomic_init(&t->u.rc, 1);
-    t->type = type;
-    t->ctor = 0;
-    t->name = 0;
-    t->n = 0;
-    return t;
-}
-
 /* Bytes of a term with `n` pointer slots after the head; 0 on overflow. */
 static size_t term_seq_size(size_t n)
 {
@@ -99,6 +86,11 @@ static bool term_unref(snow_term *t)
 {
     if (t == NULL || sk_is_imm(t))
         return false;
+    /* Holding the only reference, nobody else can touch the count: skip
+     * the atomic read-modify-write (the acquire load pairs with the other
+     * owners' release decrements). */
+    if (atomic_load_explicit(&t->u.rc, memory_order_acquire) == 1)
+        return true;
     if (atomic_fetch_sub_explicit(&t->u.rc, 1, memory_order_release) != 1)
         return false;
     atomic_thread_fence(memory_order_acquire);
@@ -141,7 +133,7 @@ static void term_destroy(snow_term *t)
                 next = kids[i];
             }
         }
-        free(t);
+        sk_term_free(t);
         t = next;
     }
 }
@@ -321,7 +313,7 @@ static snow_term *term_seq_va(enum snow_type type, size_t n, va_list ap)
     }
     if (bad && t != NULL) {
         sk_release_array(n, sk_items(t));
-        free(t);
+        sk_term_free(t);
     }
     if (bad)
         return NULL;

@@ -89,7 +89,7 @@ snow_term *snow_map_from(size_t n, snow_term **keys, snow_term **values)
     if (t != NULL)
         idx = coll_order(n, coll_cmp_terms, keys, stack, COLL_STACK);
     if (idx == NULL) {
-        free(t);
+        sk_term_free(t);
         sk_release_array(n, keys);
         sk_release_array(n, values);
         return NULL;
@@ -129,7 +129,7 @@ snow_term *snow_set_from(size_t n, snow_term **items)
     if (t != NULL)
         idx = coll_order(n, coll_cmp_terms, items, stack, COLL_STACK);
     if (idx == NULL) {
-        free(t);
+        sk_term_free(t);
         sk_release_array(n, items);
         return NULL;
     }
@@ -175,7 +175,7 @@ snow_term *sk_struct_make(uint32_t type, size_t n, const uint32_t *names, snow_t
         }
     }
     if (idx == NULL) {
-        free(t);
+        sk_term_free(t);
         sk_release_array(n, values);
         return NULL;
     }

@@ -40,7 +40,8 @@ struct snow_term {
         struct snow_term *next_free; /* only once rc hit 0: release worklist */
     } u;
     uint32_t type : 8;  /* enum snow_type */
-    uint32_t ctor : 24; /* variant constructor atom (atom indices < 2^24) */
+    uint32_t cls : 4;   /* allocation size class (kernel/term_alloc.c), 0 = none */
+    uint32_t ctor : 20; /* variant constructor atom (atom indices < 2^20) */
     uint32_t name;
     size_t n;
 };
@@ -114,8 +115,10 @@ uint64_t sk_hash_bytes(const void *data, size_t len, uint64_t seed);
 
 /* ---- shared helpers (kernel/term.c) ---- */
 bool sk_utf8_valid(const char *s, size_t len);
-/* A heap term of `body` bytes (head included); NULL on out of memory. */
+/* A heap term of `body` bytes (head included), count 1; NULL on out of
+ * memory. Free a term that was never published with sk_term_free. */
 snow_term *sk_term_alloc(enum snow_type type, size_t body);
+void sk_term_free(snow_term *t);
 /* A string or binary of len bytes, copied; no UTF-8 check. */
 snow_term *sk_bytes_make(enum snow_type type, const void *data, size_t len);
 /* Builds a struct/variant from atom indices (the decoder's path). Steals

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Timer heaps: arming, cancelling and firing; snow_send_after. */
+/* Timer heaps: arming, lazy cancelling and firing; snow_send_after. */
 #include "config.h"
 
 #include "timer.h"
@@ -32,47 +32,41 @@ uint64_t sk_deadline(int64_t timeout_ms)
 
 /* ---- the heap (caller holds the scheduler's mu) ---- */
 
-static void theap_set(struct sk_theap *h, size_t i, struct sk_timer *t)
-{
-    h->v[i] = t;
-    t->idx = (long)i;
-}
-
 static void theap_up(struct sk_theap *h, size_t i)
 {
-    struct sk_timer *t = h->v[i];
+    struct sk_tent t = h->v[i];
     while (i > 0) {
         size_t parent = (i - 1) / 2;
-        if (h->v[parent]->deadline <= t->deadline)
+        if (h->v[parent].deadline <= t.deadline)
             break;
-        theap_set(h, i, h->v[parent]);
+        h->v[i] = h->v[parent];
         i = parent;
     }
-    theap_set(h, i, t);
+    h->v[i] = t;
 }
 
 static void theap_down(struct sk_theap *h, size_t i)
 {
-    struct sk_timer *t = h->v[i];
+    struct sk_tent t = h->v[i];
     for (;;) {
         size_t c = 2 * i + 1;
         if (c >= h->n)
             break;
-        if (c + 1 < h->n && h->v[c + 1]->deadline < h->v[c]->deadline)
+        if (c + 1 < h->n && h->v[c + 1].deadline < h->v[c].deadline)
             c++;
-        if (t->deadline <= h->v[c]->deadline)
+        if (t.deadline <= h->v[c].deadline)
             break;
-        theap_set(h, i, h->v[c]);
+        h->v[i] = h->v[c];
         i = c;
     }
-    theap_set(h, i, t);
+    h->v[i] = t;
 }
 
-static int theap_push(struct sk_theap *h, struct sk_timer *t)
+static int theap_push(struct sk_theap *h, struct sk_tent t)
 {
     if (h->n == h->cap) {
         size_t cap = h->cap ? h->cap * 2 : 64;
-        struct sk_timer **v = realloc(h->v, cap * sizeof *v);
+        struct sk_tent *v = realloc(h->v, cap * sizeof *v);
         if (v == NULL)
             return SNOW_ENOMEM;
         h->v = v;
@@ -83,32 +77,53 @@ static int theap_push(struct sk_theap *h, struct sk_timer *t)
     return 0;
 }
 
-static void theap_remove(struct sk_theap *h, struct sk_timer *t)
+static void theap_remove_at(struct sk_theap *h, size_t i)
 {
-    size_t i = (size_t)t->idx;
-    t->idx = -1;
-    struct sk_timer *last = h->v[--h->n];
-    if (i == h->n)
-        return;
-    h->v[i] = last;
-    last->idx = (long)i;
-    theap_up(h, i);
-    theap_down(h, (size_t)last->idx);
+    h->v[i] = h->v[--h->n];
+    if (i < h->n) {
+        theap_up(h, i);
+        theap_down(h, i);
+    }
+}
+
+/* Is this wait entry still wanted? */
+static struct sk_proc *timer_waiter(const struct sk_tent *t)
+{
+    struct sk_proc *p = sk_pid_slot(t->pid);
+    if (p && atomic_load(&p->pid) == t->pid && atomic_load(&p->armed_seq) == t->key)
+        return p;
+    return NULL;
+}
+
+/* Drops dead wait entries and re-heapifies: O(n), amortised over the
+ * disarms that made them dead. */
+static void theap_sweep(struct sk_theap *h)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < h->n; i++)
+        if (h->v[i].msg || timer_waiter(&h->v[i]))
+            h->v[k++] = h->v[i];
+    h->n = k;
+    for (size_t i = h->n / 2; i-- > 0;)
+        theap_down(h, i);
+    atomic_store(&h->stale, 0);
 }
 
 static void timer_hint(struct sk_sched *s)
 {
-    atomic_store_explicit(&s->timer_next, s->timers.n ? s->timers.v[0]->deadline : 0,
+    atomic_store_explicit(&s->timer_next, s->timers.n ? s->timers.v[0].deadline : 0,
                           memory_order_relaxed);
 }
 
 /* Queues t on s; wakes s if t became its earliest deadline. */
-static int timer_add(struct sk_sched *s, struct sk_timer *t)
+static int timer_add(struct sk_sched *s, struct sk_tent t)
 {
     pthread_mutex_lock(&s->mu);
-    t->sched = s;
-    int rc = theap_push(&s->timers, t);
-    bool first = rc == 0 && s->timers.v[0] == t;
+    struct sk_theap *h = &s->timers;
+    if (h->n >= 1024 && atomic_load_explicit(&h->stale, memory_order_relaxed) * 2 > h->n)
+        theap_sweep(h);
+    int rc = theap_push(h, t);
+    bool first = rc == 0 && h->v[0].deadline == t.deadline;
     timer_hint(s);
     if (first && s->parked)
         pthread_cond_signal(&s->cv);
@@ -116,71 +131,57 @@ static int timer_add(struct sk_sched *s, struct sk_timer *t)
     return rc;
 }
 
-uint64_t sk_timers_next(struct sk_sched *s) { return s->timers.n ? s->timers.v[0]->deadline : 0; }
+uint64_t sk_timers_next(struct sk_sched *s) { return s->timers.n ? s->timers.v[0].deadline : 0; }
 
 int sk_timer_arm_wait(struct sk_proc *p, uint64_t deadline, uint64_t seq)
 {
-    struct sk_timer *t = &p->wait_timer;
-    t->deadline = deadline;
-    t->kind = SK_TIMER_WAKE;
-    t->pid = atomic_load_explicit(&p->pid, memory_order_relaxed);
-    t->seq = seq;
-    t->msg = NULL;
-    return timer_add(p->sched, t);
+    struct sk_tent t = {.deadline = deadline,
+                        .pid = atomic_load_explicit(&p->pid, memory_order_relaxed),
+                        .key = seq,
+                        .msg = NULL};
+    atomic_store(&p->armed_seq, seq);
+    p->armed_on = p->sched;
+    int rc = timer_add(p->sched, t);
+    if (rc < 0)
+        atomic_store(&p->armed_seq, 0);
+    return rc;
 }
 
 void sk_timer_disarm_wait(struct sk_proc *p)
 {
-    struct sk_timer *t = &p->wait_timer;
-    struct sk_sched *s = t->sched;
-    if (s == NULL)
-        return;
-    pthread_mutex_lock(&s->mu);
-    if (t->idx >= 0)
-        theap_remove(&s->timers, t);
-    timer_hint(s);
-    pthread_mutex_unlock(&s->mu);
+    if (atomic_exchange(&p->armed_seq, 0) != 0)
+        atomic_fetch_add_explicit(&p->armed_on->timers.stale, 1, memory_order_relaxed);
 }
-
-/* What a fired timer does, copied out under the lock. */
-struct timer_fire {
-    int kind;
-    snow_pid pid;
-    uint64_t seq;
-    struct sk_timer *owned; /* SEND timers: freed after sending */
-};
 
 void sk_timers_run(struct sk_sched *s)
 {
-    struct timer_fire due[64];
+    struct sk_tent due[64];
     size_t n;
     do {
         n = 0;
         uint64_t now = sk_now_ns();
         pthread_mutex_lock(&s->mu);
-        while (n < 64 && s->timers.n > 0 && s->timers.v[0]->deadline <= now) {
-            struct sk_timer *t = s->timers.v[0];
-            theap_remove(&s->timers, t);
-            due[n].kind = t->kind;
-            due[n].pid = t->pid;
-            due[n].seq = t->seq;
-            due[n].owned = t->kind == SK_TIMER_SEND ? t : NULL;
-            n++;
+        struct sk_theap *h = &s->timers;
+        while (n < 64 && h->n > 0 && h->v[0].deadline <= now) {
+            due[n++] = h->v[0];
+            theap_remove_at(h, 0);
         }
         timer_hint(s);
         pthread_mutex_unlock(&s->mu);
         for (size_t i = 0; i < n; i++) {
-            if (due[i].kind == SK_TIMER_SEND) {
-                snow_send(due[i].pid, due[i].owned->msg);
-                snow_term_release(due[i].owned->msg);
-                free(due[i].owned);
+            if (due[i].msg) {
+                snow_send(due[i].pid, due[i].msg);
+                snow_term_release(due[i].msg);
                 continue;
             }
-            struct sk_proc *p = sk_pid_slot(due[i].pid);
-            if (p && atomic_load(&p->pid) == due[i].pid &&
-                atomic_load(&p->wait_seq) == due[i].seq) {
-                atomic_store(&p->timed_out, due[i].seq);
+            struct sk_proc *p = timer_waiter(&due[i]);
+            if (p) {
+                atomic_store(&p->timed_out, due[i].key);
                 sk_proc_wake(p);
+            } else {
+                size_t st = atomic_load_explicit(&h->stale, memory_order_relaxed);
+                if (st > 0)
+                    atomic_store_explicit(&h->stale, st - 1, memory_order_relaxed);
             }
         }
     } while (n == 64);
@@ -188,14 +189,8 @@ void sk_timers_run(struct sk_sched *s)
 
 void sk_timers_fini(struct sk_sched *s)
 {
-    for (size_t i = 0; i < s->timers.n; i++) {
-        struct sk_timer *t = s->timers.v[i];
-        t->idx = -1;
-        if (t->kind == SK_TIMER_SEND) {
-            snow_term_release(t->msg);
-            free(t);
-        }
-    }
+    for (size_t i = 0; i < s->timers.n; i++)
+        snow_term_release(s->timers.v[i].msg);
     free(s->timers.v);
     s->timers.v = NULL;
     s->timers.n = s->timers.cap = 0;
@@ -203,31 +198,25 @@ void sk_timers_fini(struct sk_sched *s)
 
 int snow_send_after(snow_pid to, const snow_term *msg, int64_t ms, snow_timer *timer)
 {
-    if (to == SNOW_PID_NONE || ms < 0)
+    if (to == SNOW_PID_NONE || msg == NULL || ms < 0)
         return SNOW_EINVAL;
     if (!sk_runtime_running())
         return SNOW_ESTATE;
-    struct sk_timer *t = calloc(1, sizeof *t);
-    if (t == NULL)
-        return SNOW_ENOMEM;
     struct sk_sched *s = sk_sched_self();
     if (s == NULL)
         s = &sk_scheds.s[atomic_fetch_add(&sk_scheds.rr, 1) % sk_scheds.n];
     /* The id names the heap (low 8 bits) so cancel looks in one place. */
-    t->id = (atomic_fetch_add(&timer_ids, 1) << 8) | s->id;
-    t->kind = SK_TIMER_SEND;
-    t->pid = to;
-    t->deadline = sk_deadline(ms);
-    t->msg = snow_term_ref((snow_term *)msg);
-    t->idx = -1;
+    struct sk_tent t = {.deadline = sk_deadline(ms),
+                        .pid = to,
+                        .key = (atomic_fetch_add(&timer_ids, 1) << 8) | s->id,
+                        .msg = snow_term_ref((snow_term *)msg)};
     int rc = timer_add(s, t);
     if (rc < 0) {
-        snow_term_release(t->msg);
-        free(t);
+        snow_term_release(t.msg);
         return rc;
     }
     if (timer)
-        *timer = t->id;
+        *timer = t.key;
     return 0;
 }
 
@@ -239,22 +228,20 @@ int snow_timer_cancel(snow_timer timer)
     if (timer == 0 || idx >= sk_scheds.n)
         return SNOW_ENOENT;
     struct sk_sched *s = &sk_scheds.s[idx];
-    struct sk_timer *found = NULL;
-    /* A linear search: send_after timers are few next to wait timers. */
+    snow_term *msg = NULL;
+    /* A linear scan of one array: cancels are rare next to waits. */
     pthread_mutex_lock(&s->mu);
     for (size_t i = 0; i < s->timers.n; i++) {
-        struct sk_timer *t = s->timers.v[i];
-        if (t->kind == SK_TIMER_SEND && t->id == timer) {
-            found = t;
-            theap_remove(&s->timers, t);
+        if (s->timers.v[i].msg && s->timers.v[i].key == timer) {
+            msg = s->timers.v[i].msg;
+            theap_remove_at(&s->timers, i);
             break;
         }
     }
     timer_hint(s);
     pthread_mutex_unlock(&s->mu);
-    if (found == NULL)
+    if (msg == NULL)
         return SNOW_ENOENT;
-    snow_term_release(found->msg);
-    free(found);
+    snow_term_release(msg);
     return 0;
 }

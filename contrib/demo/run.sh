@@ -13,6 +13,6 @@ fi
 [ -f Makefile ] || ./configure -q
 make -j"$(nproc)" >/dev/null
 if [ -x contrib/demo/snow-demo ]; then
-  exec contrib/demo/snow-demo "$@"
+  contrib/demo/snow-demo "$@"   # one node: supervision, crash and restart
 fi
-echo "built; the demo program is not there yet"
+exec contrib/demo/cluster.sh     # three nodes over TLS: mesh, messages, nodedown

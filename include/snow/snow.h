@@ -31,13 +31,20 @@ struct snow_init_opts {
 
 /* Starts the runtime: scheduler threads, timers. Call once per process
  * (after snow_shutdown it may be called again). `opts` may be NULL.
+ * schedulers: 1..256 (0 = online cores); stack_size: 16 KiB .. 64 MiB
+ * (0 = 64 KiB). Stacks get a guard page on Linux >= 6.13
+ * (MADV_GUARD_INSTALL: an overflow faults); on older kernels a canary at
+ * the stack's end is checked at every switch and the process is killed with
+ * reason `stack_overflow` (detection after the fact, not prevention).
  * Returns 0, SNOW_ESTATE if already running, SNOW_EINVAL, SNOW_ENOMEM. */
 SNOW_API int snow_init(const struct snow_init_opts *opts);
 
-/* Stops the runtime: every process still alive is killed with reason
- * `shutdown`, every thread joined, everything freed. Call from a plain
- * thread (not from inside a Snow process): SNOW_ENOTPROC otherwise...
- * returns SNOW_ESTATE if the runtime is not running. */
+/* Stops the runtime: every process still alive gets an untrappable exit
+ * signal `shutdown` (acted on at its next receive or sleep: a process stuck
+ * in a loop that never calls Snow delays shutdown), every thread is joined,
+ * everything is freed (reasons of unjoined processes too). Call from a plain
+ * thread, not from inside a Snow process: SNOW_ENOTPROC otherwise.
+ * Returns SNOW_ESTATE if the runtime is not running. */
 SNOW_API int snow_shutdown(void);
 
 /* ======================================================================
@@ -59,11 +66,26 @@ struct snow_spawn_opts {
 
 /* Starts a process running fn(arg). `arg` is not stolen (the runtime takes
  * its own reference; NULL means nil). May be called from a process or from a
- * plain thread. Returns 0 and the pid, or SNOW_ESTATE / SNOW_ENOMEM /
- * SNOW_ELIMIT. */
+ * plain thread. Returns 0 and the pid, or SNOW_EINVAL (fn or out NULL),
+ * SNOW_ESTATE (runtime not running), SNOW_ENOMEM, SNOW_ELIMIT (process table
+ * full: 16,777,215 slots).
+ *
+ * A process spawned by a PLAIN THREAD is joinable: when it exits, its exit
+ * reason is kept (the slot stays reserved, it no longer counts as live)
+ * until one snow_join collects it, or until snow_shutdown. A process spawned
+ * by another process is not: it vanishes at exit (use links or monitors).
+ *
+ * Scheduling is cooperative: a process runs until it blocks in receive,
+ * sleep, or until it has spent its budget of sends, spawns and receives
+ * (then it yields if others are runnable). A loop that never calls Snow
+ * keeps its scheduler thread. Exit signals (snow_kill, links, shutdown)
+ * take effect the next time the target receives or sleeps. */
 SNOW_API int snow_spawn(snow_proc_fn fn, const snow_term *arg, snow_pid *out);
-/* As snow_spawn, and links the caller (must be a process) to the child
- * before the child runs its first instruction. */
+/* As snow_spawn, and links the caller (must be a process, else
+ * SNOW_ENOTPROC) to the child before the child runs its first instruction.
+ * snow_spawn_opt: link and/or monitor (ref required with monitor, else
+ * SNOW_EINVAL) and a per-process stack size (rounded up to pages, clamped
+ * to 16 KiB .. 64 MiB). */
 SNOW_API int snow_spawn_link(snow_proc_fn fn, const snow_term *arg, snow_pid *out);
 SNOW_API int snow_spawn_opt(snow_proc_fn fn, const snow_term *arg,
                             const struct snow_spawn_opts *opts, snow_pid *out, snow_ref *ref);
@@ -84,7 +106,8 @@ SNOW_API snow_pid snow_self(void);
 SNOW_API int snow_send(snow_pid to, const snow_term *msg);
 
 /* Sends to the process registered as `name` on `node` (NULL = this node).
- * SNOW_ENOPROC if no such name is registered locally. */
+ * SNOW_ENOPROC if no such name is registered locally; a non-NULL node goes
+ * to the distribution layer (SNOW_ENOCONN while it is not connected). */
 SNOW_API int snow_send_named(const char *name, const char *node, const snow_term *msg);
 
 /* Waits up to timeout_ms (0 polls, SNOW_INFINITY waits forever) for the
@@ -113,9 +136,11 @@ SNOW_API int snow_timer_cancel(snow_timer timer);
  * Exits, links, monitors
  * ====================================================================== */
 
-/* Exits the calling process with `reason` (not stolen; NULL = normal).
- * Never returns when called from a process; returns SNOW_ENOTPROC otherwise. */
-SNOW_API int snow_exit(const snow_term *reason);
+/* Exits the calling process with `reason`. Since it never returns, it TAKES
+ * the caller's reference to `reason` (NULL = normal): write
+ * snow_exit(snow_tuple(2, snow_atom("error"), snow_int(7))) without a leak.
+ * From a plain thread it returns SNOW_ENOTPROC and releases `reason`. */
+SNOW_API int snow_exit(snow_term *reason);
 
 /* Sends an exit signal with `reason` to `pid`, as Erlang's exit/2. The
  * reason `kill` cannot be trapped and arrives at links as `killed`.
@@ -148,7 +173,8 @@ SNOW_API snow_ref snow_make_ref(void);
 
 /* Registers `name` (1..255 bytes) for pid. SNOW_EEXIST if the name is taken
  * or the pid already has a name; SNOW_ENOPROC if pid is not alive. Names are
- * freed when the owner exits. */
+ * freed when the owner exits. snow_unregister and snow_whereis return
+ * SNOW_ENOENT for a name that is not registered. Any thread. */
 SNOW_API int snow_register(const char *name, snow_pid pid);
 SNOW_API int snow_unregister(const char *name);
 SNOW_API int snow_whereis(const char *name, snow_pid *out);
@@ -157,9 +183,15 @@ SNOW_API int snow_whereis(const char *name, snow_pid *out);
  * Waiting from plain threads
  * ====================================================================== */
 
-/* Blocks a plain thread (e.g. main) until pid exits or timeout_ms passes.
- * Stores the exit reason in *reason (may be NULL; caller releases).
- * Returns 0, SNOW_ETIMEDOUT, SNOW_ENOPROC (already gone and not known). */
+/* Blocks a plain thread (e.g. main) until pid exits or timeout_ms passes
+ * (SNOW_INFINITY waits forever). Stores the exit reason in *reason (may be
+ * NULL; caller releases). Race-free for processes the plain thread spawned:
+ * they are joinable (see snow_spawn), so a process that exits before
+ * snow_join is called still reports its reason, exactly once. Any other
+ * live process can be joined while it runs (every joiner gets the reason).
+ * Returns 0, SNOW_ETIMEDOUT, SNOW_ENOPROC (gone, or already joined),
+ * SNOW_EINVAL, or SNOW_ESTATE when called from a process (it would block a
+ * scheduler thread: use monitors there) or with the runtime stopped. */
 SNOW_API int snow_join(snow_pid pid, int64_t timeout_ms, snow_term **reason);
 
 /* Number of live processes on this node (for tests and tools). */

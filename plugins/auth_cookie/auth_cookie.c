@@ -80,7 +80,8 @@ static size_t auth_put(unsigned char *p, const void *data, size_t len)
 {
     p[0] = (unsigned char)(len >> 8);
     p[1] = (unsigned char)len;
-    memcpy(p + 2, data, len);
+    if (len > 0)
+        memcpy(p + 2, data, len);
     return 2 + len;
 }
 

@@ -67,7 +67,7 @@ struct netio_carrier {
 struct netio_plugin {
     const struct snow_services *svc;
     snow_plugin_ctx *ctx;
-    struct event_base *base;
+    struct event_base *base;    /* the kernel's loop; see netio_base() */
     const struct netio_carrier *carrier;
     const char *name;           /* "tcp", "tls": log prefix for msgids */
     int backlog;                /* listen(2) backlog */
@@ -98,6 +98,7 @@ struct netio_conn {
     struct event *ev_rd;
     struct event *ev_wr;
     struct event *ev_deadline;  /* carrier handshake deadline, or NULL */
+    struct event *ev_defer;     /* reports owed from inside an ops call */
     struct evbuffer *q;         /* bytes accepted by send(), not yet written */
     void *cx;                   /* carrier's per-connection state */
     struct sockaddr_storage peer;
@@ -146,6 +147,9 @@ int netio_conn_init(struct netio_plugin *np, struct netio_conn *nc, snow_conn *c
 /* The socket is connected or accepted: open the carrier, start its
  * handshake or report up. */
 void netio_connected(struct netio_conn *nc);
+/* The kernel's event base, fetched on first use (the loop may not run yet
+ * at init). NULL (logged) if there is none. */
+struct event_base *netio_base(struct netio_plugin *np);
 /* Report conn_closed now (event callbacks only, never inside an op). */
 void netio_fail(struct netio_conn *nc, int code);
 

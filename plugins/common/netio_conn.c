@@ -83,7 +83,9 @@ static void conn_fail_deferred(struct netio_conn *nc, int code)
         return;
     nc->state = NETIO_DEAD;
     conn_disarm(nc);
-    event_active(nc->ev_wr, EV_WRITE, 1);
+    /* Not ev_wr: an I/O event activated by hand and then event_add()ed
+     * before it runs is never put back into epoll. */
+    event_active(nc->ev_defer, EV_TIMEOUT, 1);
 }
 
 static void conn_update_write(struct netio_conn *nc)
@@ -139,9 +141,15 @@ void netio_report_up(struct netio_conn *nc)
     nc->state = NETIO_UP;
     conn_update_write(nc);
     nc->np->svc->conn_up(nc->np->ctx, nc->c);
+    if (nc->state != NETIO_UP)
+        return;
     /* The kernel may have sent from inside conn_up. */
-    if (nc->state == NETIO_UP && evbuffer_get_length(nc->q) > 0)
+    if (evbuffer_get_length(nc->q) > 0)
         conn_write_now(nc);
+    /* A carrier handshake may have read application bytes along with its
+     * last message; the socket will not signal them again. */
+    if (nc->state == NETIO_UP && nc->np->carrier->handshake)
+        event_active(nc->ev_rd, EV_READ, 0);
 }
 
 static void conn_handshake(struct netio_conn *nc)
@@ -206,13 +214,19 @@ static void conn_on_read(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+/* What an ops call could not report itself: a failure, or drained. */
+static void conn_on_defer(evutil_socket_t fd, short what, void *arg)
+{
+    struct netio_conn *nc = arg;
+    if (nc->err != 0)
+        netio_fail(nc, nc->err);
+    else
+        conn_maybe_drained(nc);
+}
+
 static void conn_on_write(evutil_socket_t fd, short what, void *arg)
 {
     struct netio_conn *nc = arg;
-    if (nc->err != 0) {
-        netio_fail(nc, nc->err); /* deferred report from an ops call */
-        return;
-    }
     if (nc->state == NETIO_CONNECTING) {
         int soerr = 0;
         socklen_t sl = sizeof soerr;
@@ -245,8 +259,9 @@ int netio_conn_init(struct netio_plugin *np, struct netio_conn *nc, snow_conn *c
     nc->fd = fd;
     nc->ev_rd = event_new(np->base, fd, EV_READ | EV_PERSIST, conn_on_read, nc);
     nc->ev_wr = event_new(np->base, fd, EV_WRITE | EV_PERSIST, conn_on_write, nc);
+    nc->ev_defer = event_new(np->base, -1, 0, conn_on_defer, nc);
     nc->q = evbuffer_new();
-    if (nc->ev_rd == NULL || nc->ev_wr == NULL || nc->q == NULL)
+    if (nc->ev_rd == NULL || nc->ev_wr == NULL || nc->ev_defer == NULL || nc->q == NULL)
         return SNOW_ENOMEM;
     int one = 1;
     /* Frames are coalesced above us; Nagle would only add latency. */
@@ -257,7 +272,9 @@ int netio_conn_init(struct netio_plugin *np, struct netio_conn *nc, snow_conn *c
 /* Free everything a conn holds; safe on a zeroed or half-built conn. */
 static void conn_release(struct netio_conn *nc)
 {
-    if (nc->np && nc->cx && nc->np->carrier->release)
+    if (nc->np == NULL)
+        return; /* never set up (zeroed state; fd 0 is not ours) or released */
+    if (nc->cx && nc->np->carrier->release)
         nc->np->carrier->release(nc->np, nc);
     nc->cx = NULL;
     if (nc->ev_rd)
@@ -266,14 +283,17 @@ static void conn_release(struct netio_conn *nc)
         event_free(nc->ev_wr);
     if (nc->ev_deadline)
         event_free(nc->ev_deadline);
+    if (nc->ev_defer)
+        event_free(nc->ev_defer);
     if (nc->q)
         evbuffer_free(nc->q);
-    nc->ev_rd = nc->ev_wr = nc->ev_deadline = NULL;
+    nc->ev_rd = nc->ev_wr = nc->ev_deadline = nc->ev_defer = NULL;
     nc->q = NULL;
     if (nc->fd >= 0)
         close(nc->fd);
     nc->fd = -1;
     nc->state = NETIO_DEAD;
+    nc->np = NULL;
 }
 
 int netio_connect(void *state, snow_conn *c, void *cs, const char *addr)
@@ -283,6 +303,8 @@ int netio_connect(void *state, snow_conn *c, void *cs, const char *addr)
     char why[200] = "";
     struct sockaddr_storage ss;
     socklen_t sl;
+    if (netio_base(np) == NULL)
+        return SNOW_ESTATE;
     int rc = netio_addr_resolve(addr, false, &ss, &sl, why, sizeof why);
     if (rc != 0) {
         np->svc->log(np->ctx, SNOW_LOG_WARN, "SNOW-NET-ADDR", "connect: %s", why);
@@ -312,6 +334,44 @@ int netio_connect(void *state, snow_conn *c, void *cs, const char *addr)
     return 0;
 }
 
+/* Copy the whole gather list into the queue with one reservation: many
+ * small frames per call are the common case, and one evbuffer_add each
+ * would cost more than the copying. */
+static int conn_queue(struct evbuffer *q, const struct snow_iov *iov, int iovcnt)
+{
+    size_t total = 0;
+    for (int i = 0; i < iovcnt; i++)
+        total += iov[i].len;
+    if (total == 0)
+        return 0;
+    struct evbuffer_iovec ext[2];
+    int n = evbuffer_reserve_space(q, (ev_ssize_t)total, ext, 2);
+    if (n < 1)
+        return -1;
+    int e = 0;
+    size_t off = 0; /* offset inside ext[e] */
+    for (int i = 0; i < iovcnt; i++) {
+        const unsigned char *src = iov[i].base;
+        size_t left = iov[i].len;
+        while (left > 0) {
+            size_t room = ext[e].iov_len - off;
+            if (room == 0) {
+                ext[e].iov_len = off;
+                e++;
+                off = 0;
+                continue;
+            }
+            size_t k = left < room ? left : room;
+            memcpy((unsigned char *)ext[e].iov_base + off, src, k);
+            off += k;
+            src += k;
+            left -= k;
+        }
+    }
+    ext[e].iov_len = off;
+    return evbuffer_commit_space(q, ext, e + 1);
+}
+
 int netio_send(void *state, snow_conn *c, void *cs, const struct snow_iov *iov, int iovcnt)
 {
     struct netio_conn *nc = cs;
@@ -321,9 +381,8 @@ int netio_send(void *state, snow_conn *c, void *cs, const struct snow_iov *iov, 
         return SNOW_ECLOSED;
     if (iovcnt < 0 || (iovcnt > 0 && iov == NULL))
         return SNOW_EINVAL;
-    for (int i = 0; i < iovcnt; i++)
-        if (iov[i].len > 0 && evbuffer_add(nc->q, iov[i].base, iov[i].len) != 0)
-            return SNOW_ENOMEM;
+    if (conn_queue(nc->q, iov, iovcnt) != 0)
+        return SNOW_ENOMEM;
     size_t queued = evbuffer_get_length(nc->q);
     /* Normally bytes wait for flush() so many frames share one write (one
      * TLS record); a large backlog goes out now. */
@@ -349,7 +408,11 @@ void netio_flush(void *state, snow_conn *c, void *cs)
         return;
     if (evbuffer_get_length(nc->q) > 0 && conn_write_now(nc) < 0)
         return;
-    conn_maybe_drained(nc);
+    /* conn_drained is owed, but not from inside flush: the kernel answers
+     * it with send+flush, which would nest one level per batch under load.
+     * The write callback reports it on the next loop iteration. */
+    if (nc->reported_queue && evbuffer_get_length(nc->q) == 0)
+        event_active(nc->ev_defer, EV_TIMEOUT, 1);
 }
 
 void netio_close(void *state, snow_conn *c, void *cs)

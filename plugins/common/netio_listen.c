@@ -13,12 +13,16 @@
 
 /* Accepts per readiness event: the listener must not starve live links. */
 #define NETIO_ACCEPT_BURST 32
+/* Out of descriptors: pause accepting this long instead of spinning on a
+ * level-triggered listener that cannot be drained. */
+#define NETIO_ACCEPT_PAUSE_MS 100
 
 struct netio_listener {
     struct netio_plugin *np;
     snow_listener *l;
     int fd;
     struct event *ev;
+    struct event *pause; /* re-arms ev after an EMFILE pause */
 };
 
 int netio_plugin_init(struct netio_plugin *np, const struct snow_services *svc,
@@ -31,11 +35,8 @@ int netio_plugin_init(struct netio_plugin *np, const struct snow_services *svc,
     np->ctx = ctx;
     np->carrier = carrier;
     np->name = name;
-    np->base = svc->event_base(ctx);
-    if (np->base == NULL) {
-        snprintf(errbuf, errlen, "the kernel has no event base");
-        return SNOW_ESTATE;
-    }
+    /* The I/O loop may not run yet while the plugin list loads: the base
+     * is fetched when the first listen or connect needs it. */
     int64_t backlog = 128;
     if (svc->opt_int(ctx, args, "backlog", &backlog) != 0)
         backlog = 128; /* not in this plugin's schema: keep the default */
@@ -52,6 +53,16 @@ void netio_plugin_fini(struct netio_plugin *np)
 {
     free(np->rbuf);
     np->rbuf = NULL;
+}
+
+struct event_base *netio_base(struct netio_plugin *np)
+{
+    if (np->base == NULL)
+        np->base = np->svc->event_base(np->ctx);
+    if (np->base == NULL)
+        np->svc->log(np->ctx, SNOW_LOG_ERROR, "SNOW-NET-NOLOOP",
+                     "%s: the kernel's I/O loop is not running", np->name);
+    return np->base;
 }
 
 int netio_ctl(void *state, int op, void *arg)
@@ -95,6 +106,21 @@ static void listener_accept_one(struct netio_listener *nl, int fd,
     netio_connected(nc);
 }
 
+static void listener_resume(evutil_socket_t fd, short what, void *arg)
+{
+    struct netio_listener *nl = arg;
+    event_add(nl->ev, NULL);
+}
+
+static void listener_pause(struct netio_listener *nl)
+{
+    struct timeval tv = {0, NETIO_ACCEPT_PAUSE_MS * 1000};
+    if (nl->pause == NULL)
+        nl->pause = evtimer_new(nl->np->base, listener_resume, nl);
+    if (nl->pause != NULL && evtimer_add(nl->pause, &tv) == 0)
+        event_del(nl->ev);
+}
+
 static void listener_on_read(evutil_socket_t lfd, short what, void *arg)
 {
     struct netio_listener *nl = arg;
@@ -105,9 +131,13 @@ static void listener_on_read(evutil_socket_t lfd, short what, void *arg)
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
                 continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK)
-                nl->np->svc->log(nl->np->ctx, SNOW_LOG_WARN, "SNOW-NET-ACCEPT", "accept: %s",
-                                 strerror(errno));
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return;
+            int e = errno;
+            nl->np->svc->log(nl->np->ctx, SNOW_LOG_WARN, "SNOW-NET-ACCEPT", "accept: %s%s",
+                             strerror(e), e == EMFILE || e == ENFILE ? " (pausing)" : "");
+            if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM)
+                listener_pause(nl);
             return;
         }
         listener_accept_one(nl, fd, &ss, sl);
@@ -121,6 +151,8 @@ int netio_listen(void *state, snow_listener *l, const char *addr, void **lstate,
     char why[200] = "";
     struct sockaddr_storage ss;
     socklen_t sl;
+    if (netio_base(np) == NULL)
+        return SNOW_ESTATE;
     int rc = netio_addr_resolve(addr, true, &ss, &sl, why, sizeof why);
     if (rc != 0) {
         np->svc->log(np->ctx, SNOW_LOG_ERROR, "SNOW-NET-ADDR", "listen: %s", why);
@@ -178,6 +210,8 @@ void netio_unlisten(void *state, snow_listener *l, void *lstate)
     struct netio_listener *nl = lstate;
     if (nl == NULL)
         return;
+    if (nl->pause)
+        event_free(nl->pause);
     event_free(nl->ev);
     close(nl->fd);
     free(nl);

@@ -73,7 +73,7 @@ static int tls_fail(struct netio_conn *nc, int rc, const char *during)
         return auth ? SNOW_EAUTH : SNOW_EPROTO;
     }
     if (rc == GNUTLS_E_NO_CERTIFICATE_FOUND || rc == GNUTLS_E_CERTIFICATE_REQUIRED) {
-        netio_set_reason(nc, "TLS %s: peer presented no certificate", during);
+        netio_set_reason(nc, "TLS %s: peer presented no certificate (or none from our CA)", during);
         return SNOW_EAUTH;
     }
     if (rc == GNUTLS_E_PUSH_ERROR || rc == GNUTLS_E_PULL_ERROR) {
@@ -126,8 +126,16 @@ static int tls_handshake(void *pstate, struct netio_conn *nc)
     gnutls_session_t s = ((struct tls_conn *)nc->cx)->s;
     for (;;) {
         int rc = gnutls_handshake(s);
-        if (rc == 0)
+        if (rc == 0) {
+            struct netio_plugin *np = pstate;
+            if (np->svc->log_enabled(np->ctx, SNOW_LOG_DEBUG)) {
+                char *desc = gnutls_session_get_desc(s);
+                np->svc->log(np->ctx, SNOW_LOG_DEBUG, "SNOW-TLS-UP", "%s session %s",
+                             nc->inbound ? "server" : "client", desc ? desc : "?");
+                gnutls_free(desc);
+            }
             return 0;
+        }
         if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
             nc->want_write = gnutls_record_get_direction(s) == 1;
             return NETIO_AGAIN;
@@ -210,7 +218,8 @@ static int tls_write_out(void *pstate, struct netio_conn *nc, struct evbuffer *q
         }
         if (r < 0)
             return tls_fail(nc, (int)r, "send");
-        evbuffer_drain(q, tc->pending);
+        /* r is what the record carried (the original size on a retry). */
+        evbuffer_drain(q, (size_t)r);
         tc->pending = 0;
     }
 }

@@ -7,9 +7,11 @@
 
 #include "netio.h"
 
-/* TLS 1.3 only; X25519 first (the cheaper key exchange), then P-256. */
-#define TLS_DEFAULT_PRIORITY \
-    "NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1"
+/* TLS 1.3 only; X25519 first (the cheaper key exchange), then P-256;
+ * AES-128-GCM first (the fastest bulk cipher with AES-NI), then the rest. */
+#define TLS_DEFAULT_PRIORITY                                                    \
+    "NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:" \
+    "-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305"
 
 struct tls_state {
     struct netio_plugin np; /* first: the ops' `state` is used as netio_plugin */

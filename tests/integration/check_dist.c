@@ -12,26 +12,20 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "relay.h"
 #include "snow_check.h"
 
 #define WAIT_MS 15000
 
-static const char *plugins(void)
-{
-    return th_plugin_list("dist", NULL);
-}
-
 static void start(struct tnode *n, const char *alive)
 {
-    ck_assert_msg(tnode_start(n, alive, NULL, plugins(), NULL) == 0, "node %s did not start",
-                  alive);
+    ck_assert_msg(tnode_start_default(n, alive, NULL) == 0, "node %s did not start", alive);
 }
 
 static void start_tick(struct tnode *n, const char *alive, const char *tick_ms)
 {
     const char *extra[] = {"--tick", tick_ms, NULL};
-    ck_assert_msg(tnode_start(n, alive, NULL, plugins(), extra) == 0, "node %s did not start",
-                  alive);
+    ck_assert_msg(tnode_start_default(n, alive, extra) == 0, "node %s did not start", alive);
 }
 
 static void connect_ok(struct tnode *from, struct tnode *to)
@@ -169,7 +163,7 @@ START_TEST(wrong_cookie_rejected_both_ways_existing_link_keeps_working)
     start(&a, "a");
     start(&b, "b");
     connect_ok(&b, &a);
-    ck_assert_int_eq(tnode_start(&evil, "evil", "not-the-cookie", plugins(), NULL), 0);
+    ck_assert_int_eq(tnode_start(&evil, "evil", "not-the-cookie", th_plugin_list("default", NULL), NULL), 0);
     char reply[512];
     ck_assert_int_eq(tnode_cmd(&evil, reply, sizeof reply, WAIT_MS, "connect %s", a.dial), 1);
     ck_assert_msg(strstr(reply, "SNOW_EAUTH") != NULL, "evil -> a: %s", reply);
@@ -264,6 +258,65 @@ START_TEST(connect_to_dead_port_fails_within_timeout)
 }
 END_TEST
 
+START_TEST(connect_by_name_without_port_through_discovery)
+{
+    /* a registry port of this test's own, so parallel runs never share one */
+    char line[128];
+    snprintf(line, sizeof line, "discovery discovery_builtin port=%d\n",
+             20000 + (int)(getpid() % 20000));
+    const char *list = th_plugin_list("discovery", line);
+    struct tnode a, b, c;
+    ck_assert_int_eq(tnode_start(&a, "a", NULL, list, NULL), 0);
+    ck_assert_int_eq(tnode_start(&b, "b", NULL, list, NULL), 0);
+    char reply[512];
+    ck_assert_msg(tnode_cmd(&b, reply, sizeof reply, WAIT_MS, "connect a@127.0.0.1") == 0,
+                  "connect by name: %s", reply);
+    ck_assert_int_eq(tnode_cmd(&b, reply, sizeof reply, WAIT_MS, "ping a@127.0.0.1"), 0);
+    /* the node serving the registry goes away: another takes over */
+    tnode_stop(&a);
+    ck_assert_int_eq(tnode_start(&c, "c", NULL, list, NULL), 0);
+    int rc = -1;
+    for (long long end = th_now_ms() + WAIT_MS; rc != 0 && th_now_ms() < end;) {
+        rc = tnode_cmd(&c, reply, sizeof reply, WAIT_MS, "connect b@127.0.0.1");
+        if (rc != 0)
+            tnode_pump(&c, 100);
+    }
+    ck_assert_msg(rc == 0, "connect after takeover: %s", reply);
+    ck_assert_int_eq(tnode_cmd(&c, reply, sizeof reply, WAIT_MS, "connect nobody@127.0.0.1"), 1);
+    ck_assert_msg(strstr(reply, "SNOW_ENONODE") != NULL, "unknown name: %s", reply);
+    tnode_stop(&c);
+    tnode_stop(&b);
+}
+END_TEST
+
+START_TEST(relay_cannot_authenticate_over_tls)
+{
+    struct tnode a, b;
+    start(&a, "a");
+    start(&b, "b");
+    bool tls = strcmp(th_transport(), "tls") == 0;
+    int port = 0;
+    struct relay *r = relay_start(atoi(strrchr(a.addr, ':') + 1), tls, &port);
+    ck_assert_ptr_nonnull(r);
+    char reply[512];
+    int rc = tnode_cmd(&b, reply, sizeof reply, WAIT_MS, "connect a@127.0.0.1:%d", port);
+    if (tls) {
+        /* the proofs are bound to each TLS session: the relay's two
+         * sessions differ, so neither side accepts the other */
+        ck_assert_msg(rc == 1 && strstr(reply, "SNOW_EAUTH") != NULL, "relay: %s", reply);
+        ck_assert_int_eq(tnode_cmd(&a, reply, sizeof reply, WAIT_MS, "nodes"), 0);
+        ck_assert_str_eq(reply, "OK 0");
+    } else {
+        /* plain tcp has no channel to bind to: a relay passes (the reason
+         * TLS is the default) */
+        ck_assert_msg(rc == 0, "tcp relay: %s", reply);
+    }
+    relay_stop(r);
+    tnode_stop(&b);
+    tnode_stop(&a);
+}
+END_TEST
+
 /* A raw TCP connection to a node's listen address ("127.0.0.1:port"). */
 static int raw_connect(const struct tnode *n)
 {
@@ -323,7 +376,7 @@ START_TEST(silent_connections_closed_by_deadline_while_peer_connects)
     }
     struct tnode a, b;
     const char *extra[] = {"--handshake", "1000", NULL};
-    ck_assert_int_eq(tnode_start(&a, "a", NULL, plugins(), extra), 0);
+    ck_assert_int_eq(tnode_start_default(&a, "a", extra), 0);
     enum { SILENT = 1000 };
     static int fds[SILENT];
     for (int i = 0; i < SILENT; i++) {
@@ -369,6 +422,8 @@ Suite *snow_test_suite(void)
     tcase_add_test(tc, wrong_cookie_rejected_both_ways_existing_link_keeps_working);
     tcase_add_test(tc, simultaneous_dials_leave_exactly_one_link);
     tcase_add_test(tc, connect_to_dead_port_fails_within_timeout);
+    tcase_add_test(tc, connect_by_name_without_port_through_discovery);
+    tcase_add_test(tc, relay_cannot_authenticate_over_tls);
     tcase_add_test(tc, garbage_and_truncated_handshakes_leave_node_serving);
     tcase_add_test(tc, silent_connections_closed_by_deadline_while_peer_connects);
     suite_add_tcase(s, tc);

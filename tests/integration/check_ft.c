@@ -10,15 +10,9 @@
 
 #define WAIT_MS 15000
 
-static const char *plugins(void)
-{
-    return th_plugin_list("ft", NULL);
-}
-
 static void start(struct tnode *n, const char *alive)
 {
-    ck_assert_msg(tnode_start(n, alive, NULL, plugins(), NULL) == 0, "node %s did not start",
-                  alive);
+    ck_assert_msg(tnode_start_default(n, alive, NULL) == 0, "node %s did not start", alive);
 }
 
 static void ok(struct tnode *n, const char *cmd)
@@ -80,6 +74,8 @@ static void pair(struct tnode *a, struct tnode *b)
     char cmd[300];
     snprintf(cmd, sizeof cmd, "connect %s", b->dial);
     ok(a, cmd);
+    /* b's side is up once a's `ready` arrived: wait, b sends to a next */
+    ck_assert_int_eq(tnode_wait_event(b, "nodeup a@127.0.0.1", WAIT_MS), 0);
     ok(a, "collect col");
 }
 
@@ -150,6 +146,7 @@ START_TEST(restarted_node_old_pids_are_dead_new_ones_work)
     char cmd[300];
     snprintf(cmd, sizeof cmd, "connect %s", b.dial);
     ok(&a, cmd);
+    ck_assert_int_eq(tnode_wait_event(&b, "nodeup a@127.0.0.1", WAIT_MS), 0);
     /* monitors on pids of the dead incarnation: noproc at once */
     ok(&a, "watch monitor 0 5");
     ck_assert_uint_eq(wait_stat(&a, "monitor:noproc", 5), 5);

@@ -157,6 +157,12 @@ int tnode_start(struct tnode *n, const char *alive, const char *cookie, const ch
     return -1;
 }
 
+int tnode_start_default(struct tnode *n, const char *alive, const char *const *extra)
+{
+    const char *list = th_plugin_list("default", NULL);
+    return list ? tnode_start(n, alive, NULL, list, extra) : -1;
+}
+
 int tnode_cmd(struct tnode *n, char *reply, size_t len, int timeout_ms, const char *fmt, ...)
 {
     char cmd[1024];

@@ -39,6 +39,9 @@ const char *th_plugin_list(const char *tag, const char *extra_lines);
  * (NULL-terminated, may be NULL). Waits for READY. 0 or -1. */
 int tnode_start(struct tnode *n, const char *alive, const char *cookie, const char *plugins,
                 const char *const *extra);
+/* tnode_start with the run's default plugin list (transport + cookie auth)
+ * and the default cookie. */
+int tnode_start_default(struct tnode *n, const char *alive, const char *const *extra);
 /* Sends a command and waits (timeout_ms) for its OK/ERR line, copied into
  * reply. Returns 0 for OK, 1 for ERR, -1 for timeout or a dead node. */
 int tnode_cmd(struct tnode *n, char *reply, size_t len, int timeout_ms, const char *fmt, ...)

@@ -322,6 +322,70 @@ START_TEST(bad_params_and_required_binding)
 }
 END_TEST
 
+/* Bindings from real TLS connections: a direct link authenticates; a relay
+ * that terminates TLS on both sides (A <-> M <-> B) cannot pass A's proof
+ * on to B, because the two channels' tls-exporter values differ. */
+static void tls_binding(struct th_plugin *p, struct snow_conn *c, unsigned char out[32])
+{
+    ck_assert_snow_ok(th_transport(p)->channel_binding(p->state, c, c->cs, out, 32));
+}
+
+static void duel_with_bindings(struct duel *d, const unsigned char *bi, const unsigned char *ba)
+{
+    duel_start(d, "same", "same", NULL, NULL);
+    d->ini.par.binding = bi;
+    d->ini.par.binding_len = 32;
+    d->acc.par.binding = ba;
+    d->acc.par.binding_len = 32;
+    duel_run(d, NULL);
+}
+
+START_TEST(tls_relay_cannot_authenticate)
+{
+    char err[256];
+    struct event_base *base = th_base_new();
+    struct th_plugin *a = th_plugin_load(base, "transport_tls", NULL, err, sizeof err);
+    ck_assert_msg(a != NULL, "%s", err);
+    struct th_plugin *m = th_plugin_load(base, "transport_tls", NULL, err, sizeof err);
+    struct th_plugin *b = th_plugin_load(base, "transport_tls", NULL, err, sizeof err);
+    ck_assert(m != NULL && b != NULL);
+    struct snow_listener lm, lb, lb2;
+    struct snow_conn *a_m, *m_a, *m_b, *b_m, *a_b, *b_a;
+    ck_assert(th_pair(m, a, &lm, &a_m, &m_a)); /* A dials what it thinks is B */
+    ck_assert(th_pair(b, m, &lb, &m_b, &b_m)); /* M dials the real B */
+    unsigned char bind_am[32], bind_ma[32], bind_mb[32], bind_bm[32];
+    tls_binding(a, a_m, bind_am);
+    tls_binding(m, m_a, bind_ma);
+    tls_binding(m, m_b, bind_mb);
+    tls_binding(b, b_m, bind_bm);
+    ck_assert_mem_eq(bind_am, bind_ma, 32);
+    ck_assert_mem_eq(bind_mb, bind_bm, 32);
+
+    struct duel d;
+    duel_with_bindings(&d, bind_am, bind_bm); /* M forwards messages verbatim */
+    ck_assert_snow_err(d.acc.rc, SNOW_EAUTH);
+    ck_assert(d.ini.rc != SNOW_AUTH_ACCEPT);
+    duel_end(&d);
+
+    ck_assert(th_pair(b, a, &lb2, &a_b, &b_a)); /* the direct link */
+    unsigned char bind_ab[32], bind_ba[32];
+    tls_binding(a, a_b, bind_ab);
+    tls_binding(b, b_a, bind_ba);
+    duel_with_bindings(&d, bind_ab, bind_ba);
+    ck_assert_int_eq(d.ini.rc, SNOW_AUTH_ACCEPT);
+    ck_assert_int_eq(d.acc.rc, SNOW_AUTH_ACCEPT);
+    duel_end(&d);
+
+    th_unlisten(&lm);
+    th_unlisten(&lb);
+    th_unlisten(&lb2);
+    th_plugin_unload(a);
+    th_plugin_unload(m);
+    th_plugin_unload(b);
+    event_base_free(base);
+}
+END_TEST
+
 static void add(Suite *s, const char *name, const TTest *t)
 {
     TCase *tc = tcase_create(name);
@@ -343,5 +407,6 @@ Suite *snow_test_suite(void)
     add(s, "missing_cookie_rejects", missing_cookie_rejects);
     add(s, "nonces_are_fresh", nonces_are_fresh);
     add(s, "bad_params_and_required_binding", bad_params_and_required_binding);
+    add(s, "tls_relay_cannot_authenticate", tls_relay_cannot_authenticate);
     return s;
 }

@@ -191,12 +191,17 @@ static int svc_conn_recv(snow_plugin_ctx *ctx, snow_conn *c, const void *data, s
     c->recv_calls++;
     if (c->recv_result < 0)
         return c->recv_result;
-    evbuffer_add(c->rx, data, len);
+    if (ctx->p->on_recv)
+        ctx->p->on_recv(c, data, len);
+    else
+        evbuffer_add(c->rx, data, len);
     return 0;
 }
 
 static void svc_conn_drained(snow_plugin_ctx *ctx, snow_conn *c)
 {
+    if (ctx->p->in_op)
+        c->reentered++;
     c->drained++;
 }
 
@@ -207,6 +212,8 @@ static void harness_deferred_close(evutil_socket_t fd, short what, void *arg)
 
 static void svc_conn_closed(snow_plugin_ctx *ctx, snow_conn *c, int code, const char *reason)
 {
+    if (ctx->p->in_op)
+        c->reentered++;
     c->closed = true;
     c->code = code;
     snprintf(c->reason, sizeof c->reason, "%s", reason ? reason : "");
@@ -350,13 +357,28 @@ int th_connect(struct th_plugin *p, const char *addr, struct snow_conn **out)
     return rc;
 }
 
-int th_send(struct snow_conn *c, const void *data, size_t len)
+int th_sendv(struct snow_conn *c, const struct snow_iov *iov, int iovcnt)
+{
+    c->p->in_op = true;
+    int rc = th_transport(c->p)->send(c->p->state, c, c->cs, iov, iovcnt);
+    c->p->in_op = false;
+    return rc;
+}
+
+void th_flush(struct snow_conn *c)
 {
     const struct snow_transport_ops *ops = th_transport(c->p);
-    struct snow_iov iov = {data, len};
-    int rc = ops->send(c->p->state, c, c->cs, &iov, 1);
+    c->p->in_op = true;
     if (ops->flush)
         ops->flush(c->p->state, c, c->cs);
+    c->p->in_op = false;
+}
+
+int th_send(struct snow_conn *c, const void *data, size_t len)
+{
+    struct snow_iov iov = {data, len};
+    int rc = th_sendv(c, &iov, 1);
+    th_flush(c);
     return rc;
 }
 
@@ -441,7 +463,6 @@ static uint32_t harness_rand(uint32_t *s)
 static void harness_pump(struct harness_sender *s)
 {
     static unsigned char buf[32][4096];
-    const struct snow_transport_ops *ops = th_transport(s->c->p);
     while (s->sent < s->total && s->err == 0) {
         if (s->last_queued > 512 * 1024 && s->c->drained == s->drained_seen)
             return; /* wait for conn_drained */
@@ -459,14 +480,13 @@ static void harness_pump(struct harness_sender *s)
             iov[k].len = len;
             s->sent += len;
         }
-        int rc = ops->send(s->c->p->state, s->c, s->c->cs, iov, k);
+        int rc = th_sendv(s->c, iov, k);
         if (rc < 0) {
             s->err = rc;
             return;
         }
         s->last_queued = rc;
-        if (ops->flush)
-            ops->flush(s->c->p->state, s->c, s->c->cs);
+        th_flush(s->c);
     }
 }
 
@@ -506,6 +526,11 @@ bool th_bulk_both_ways(struct event_base *base, struct snow_conn *a, struct snow
         .b = {.c = b, .total = bytes, .seed = 91, .rng = 2},
     };
     th_run_until(base, harness_bulk_done, &hb, timeout_ms);
+    if (getenv("SNOW_TEST_VERBOSE"))
+        fprintf(stderr, "bulk: a sent %zu q %d dr %d/%d rx %zu; b sent %zu q %d dr %d/%d rx %zu\n",
+                hb.a.sent, hb.a.last_queued, hb.a.c->drained, hb.a.drained_seen,
+                evbuffer_get_length(a->rx), hb.b.sent, hb.b.last_queued, hb.b.c->drained,
+                hb.b.drained_seen, evbuffer_get_length(b->rx));
     if (hb.a.err || hb.b.err) {
         fprintf(stderr, "send failed: %s / %s\n", snow_strerror_name(hb.a.err),
                 snow_strerror_name(hb.b.err));

@@ -20,7 +20,7 @@
  */
 
 #define TH_MAX_OPTS 8
-#define TH_MAX_CONNS 64
+#define TH_MAX_CONNS 1024
 
 /* The harness's definitions of the opaque handles. */
 struct snow_plugin_ctx {
@@ -38,6 +38,7 @@ struct snow_conn {
     int drained;                /* conn_drained calls */
     int recv_calls;
     int recv_result;            /* what conn_recv returns (tests set < 0) */
+    int reentered;              /* drained/closed reported inside send or flush */
     struct evbuffer *rx;        /* bytes received, in order */
     void *cs;                   /* the transport's state, after this header */
 };
@@ -63,6 +64,11 @@ struct th_plugin {
     const char *opt_val[TH_MAX_OPTS];
     int nopts;
     char last_msgid[64];        /* msgid of the last log line */
+    /* If set, conn_recv calls this instead of buffering into c->rx
+     * (benchmarks count bytes without keeping them). */
+    void (*on_recv)(struct snow_conn *c, const void *data, size_t len);
+    void *user;
+    bool in_op;                 /* inside a harness-made send or flush call */
     struct snow_conn *conns[TH_MAX_CONNS];
     int nconns;
 };
@@ -89,6 +95,9 @@ void th_unlisten(struct snow_listener *l);
 int th_connect(struct th_plugin *p, const char *addr, struct snow_conn **out);
 /* send + flush, as the kernel does once per loop iteration. */
 int th_send(struct snow_conn *c, const void *data, size_t len);
+/* ops->send / ops->flush, noting the call so re-entrant reports show. */
+int th_sendv(struct snow_conn *c, const struct snow_iov *iov, int iovcnt);
+void th_flush(struct snow_conn *c);
 /* ops->close (once) as the kernel does after conn_closed. */
 void th_close(struct snow_conn *c);
 

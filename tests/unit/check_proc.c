@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Tests for processes: spawn, self, send/receive, exit reasons, join. */
+#include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -206,6 +207,134 @@ START_TEST(spawn_opt_stack_size)
 }
 END_TEST
 
+static void body_quick_exit(const snow_term *arg)
+{
+    (void)arg;
+    snow_exit(snow_atom("early"));
+}
+
+START_TEST(join_after_exit_is_race_free)
+{
+    rt_start(2);
+    snow_pid pid;
+    ck_assert_snow_ok(snow_spawn(body_quick_exit, NULL, &pid));
+    /* Wait (bounded) until it is certainly gone before joining. */
+    for (long i = 0; i < 100000000 && snow_process_count() > 0; i++)
+        sched_yield();
+    ck_assert_uint_eq(snow_process_count(), 0);
+    snow_term *reason = NULL;
+    ck_assert_snow_ok(snow_join(pid, 0, &reason));
+    ck_assert(snow_term_is_atom(reason, "early"));
+    ck_assert_snow_err(snow_join(pid, 0, NULL), SNOW_ENOPROC); /* exactly once */
+    rt_stop();
+}
+END_TEST
+
+static void body_busy_sender(const snow_term *arg)
+{
+    (void)arg;
+    snow_pid me = snow_self();
+    snow_term *x = snow_atom("x");
+    for (;;) {
+        /* Never receives: the exit signal is seen at a fairness yield. */
+        snow_send(me, x);
+        snow_term *m;
+        if (snow_receive(0, &m) == 0)
+            snow_term_release(m);
+    }
+}
+
+static void body_kill_busy(const snow_term *arg)
+{
+    (void)arg;
+    struct snow_spawn_opts o = {.size = sizeof o, .monitor = true};
+    snow_pid b;
+    snow_ref r;
+    ck_assert_snow_ok(snow_spawn_opt(body_busy_sender, NULL, &o, &b, &r));
+    snow_sleep(5);
+    ck_assert_snow_ok(snow_kill(b, snow_atom("stop_it")));
+    snow_term *d = rt_recv(10000);
+    const snow_term *why;
+    snow_term_elem(d, 3, &why);
+    ck_assert(snow_term_is_atom(why, "stop_it"));
+    snow_term_release(d);
+    rt_ok();
+}
+
+START_TEST(busy_process_can_be_killed)
+{
+    rt_start(1);
+    rt_run(body_kill_busy, NULL, "ok", 10000);
+    rt_stop();
+}
+END_TEST
+
+static bool is_even(const snow_term *m, void *ctx)
+{
+    (void)ctx;
+    int64_t v;
+    return snow_term_int(m, &v) == 0 && v % 2 == 0;
+}
+
+static bool is_atom_go(const snow_term *m, void *ctx)
+{
+    (void)ctx;
+    return snow_term_is_atom(m, "go");
+}
+
+static void body_go_later(const snow_term *arg)
+{
+    snow_pid to;
+    snow_term_pid(arg, &to);
+    snow_sleep(10);
+    snow_send(to, snow_atom("go"));
+}
+
+static void body_selective(const snow_term *arg)
+{
+    (void)arg;
+    for (int64_t i = 1; i <= 10; i++) {
+        snow_term *t = snow_int(i);
+        snow_send(snow_self(), t);
+        snow_term_release(t);
+    }
+    snow_term *m;
+    /* The evens come out first, in order... */
+    for (int64_t want = 2; want <= 10; want += 2) {
+        ck_assert_snow_ok(snow_receive_match(is_even, NULL, 0, &m));
+        int64_t v;
+        snow_term_int(m, &v);
+        ck_assert_int_eq(v, want);
+    }
+    ck_assert_snow_err(snow_receive_match(is_even, NULL, 0, &m), SNOW_ETIMEDOUT);
+    ck_assert_snow_err(snow_receive_match(is_even, NULL, 20, &m), SNOW_ETIMEDOUT);
+    /* ...a blocking match waits past the odd ones for a later message... */
+    snow_term *me = snow_pid_term(snow_self());
+    snow_pid helper;
+    ck_assert_snow_ok(snow_spawn(body_go_later, me, &helper));
+    snow_term_release(me);
+    ck_assert_snow_ok(snow_receive_match(is_atom_go, NULL, 10000, &m));
+    ck_assert(snow_term_is_atom(m, "go"));
+    /* ...and the skipped ones are still there, in their order. */
+    for (int64_t want = 1; want <= 9; want += 2) {
+        m = rt_recv(0);
+        int64_t v;
+        snow_term_int(m, &v);
+        ck_assert_int_eq(v, want);
+    }
+    ck_assert_snow_err(snow_receive(0, &m), SNOW_ETIMEDOUT);
+    ck_assert_snow_err(snow_receive_match(is_even, NULL, 0, NULL), SNOW_EINVAL);
+    rt_ok();
+}
+
+START_TEST(selective_receive_keeps_order)
+{
+    rt_start(2);
+    rt_run(body_selective, NULL, "ok", 10000);
+    rt_stop();
+}
+END_TEST
+
 Suite *snow_test_suite(void)
 {
     Suite *s = suite_create("proc");
@@ -220,6 +349,9 @@ Suite *snow_test_suite(void)
         {"plain_thread_calls", plain_thread_calls},
         {"plain_thread_sends_in_order", plain_thread_sends_in_order},
         {"spawn_opt_stack_size", spawn_opt_stack_size},
+        {"join_after_exit_is_race_free", join_after_exit_is_race_free},
+        {"selective_receive_keeps_order", selective_receive_keeps_order},
+        {"busy_process_can_be_killed", busy_process_can_be_killed},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create(cases[i].name);
