@@ -153,7 +153,7 @@ static void link_driver(const snow_term *arg)
             return;
         }
         snow_term_release(ready);
-        snow_exit(j->reason);
+        snow_exit(snow_term_ref(j->reason)); /* takes a reference */
     }
     if (hold) {
         snowd_out("EVENT rspawn_linked"); /* the test may now break the link's node */

@@ -24,7 +24,7 @@ static void worker_echo(const snow_term *arg)
                 /* keep the reason, drop the message: exit never returns */
                 snow_term *why = snow_term_ref((snow_term *)reason);
                 snow_term_release(m);
-                snow_exit(why); /* tests send atoms (immediates): nothing to release */
+                snow_exit(why); /* takes our reference */
             }
             snow_send(to, msg);
         }
@@ -47,8 +47,7 @@ static void worker_reply(const snow_term *arg)
 static void worker_crash(const snow_term *arg)
 {
     (void)arg;
-    snow_term *why = snow_atom("crashed");
-    snow_exit(why);
+    snow_exit(snow_atom("crashed"));
 }
 
 SNOW_FUNCTION(echo, "worker.echo", worker_echo)

@@ -15,7 +15,8 @@ static void fn_b(const snow_term *arg) { (void)arg; }
 /* Exits with the atom it is given (or `none`). */
 static void fn_exit_with(const snow_term *arg)
 {
-    snow_exit(snow_term_type(arg) == SNOW_T_ATOM ? arg : snow_atom("none"));
+    snow_exit(snow_term_type(arg) == SNOW_T_ATOM ? snow_term_ref((snow_term *)arg)
+                                                 : snow_atom("none"));
 }
 
 SNOW_FUNCTION(ctor, "test.ctor", fn_a)
