@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include <snow/plugin.h>
+#include <snow/term.h>
 
 #include "bytes.h"
 #include "cookie.h"
@@ -127,6 +128,25 @@ int sk_dist_dispatch(snow_conn *c, unsigned type, const uint8_t *body, size_t le
 /* Mesh: send our peer list on c / act on a peer list. */
 void sk_dist_send_peers(snow_conn *c);
 int sk_dist_on_peers(snow_conn *c, const uint8_t *body, size_t len);
+/* A term encoded in STF for the wire (pids translated): small ones live in
+ * `small` (on the caller's stack), larger ones in one allocation. */
+struct sk_dist_enc {
+    uint8_t *data;
+    size_t len;
+    uint8_t small[512];
+};
+/* err gets the codec's reason (e.g. the path to a function term). Call
+ * sk_dist_enc_free afterwards, whatever the result. */
+int sk_dist_encode(const snow_term *t, struct sk_dist_enc *e, char *err, size_t errlen);
+void sk_dist_enc_free(struct sk_dist_enc *e);
+/* Decodes a frame's trailing STF term; on failure logs, closes c (untrusted
+ * input) and returns SNOW_ECLOSED. */
+int sk_dist_frame_term(snow_conn *c, unsigned type, const uint8_t *p, size_t len,
+                       snow_term **out);
+/* Logs a malformed frame, closes c, returns SNOW_ECLOSED. */
+int sk_dist_bad_frame(snow_conn *c, unsigned type, const char *what);
+/* Sets the text snow_node_last_error() returns on this thread. */
+void sk_dist_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A plugin channel frame: handed to the services layer's open channel. */
 int sk_dist_on_channel(snow_conn *c, const uint8_t *body, size_t len);
 /* Sends a plugin channel frame to node (any thread). */

@@ -11,6 +11,7 @@
 
 #include "dist_ft.h"
 #include "dist_plugins.h"
+#include "dist_spawn.h"
 #include "log.h"
 #include "services.h"
 
@@ -131,6 +132,7 @@ void sk_dist_node_down(snow_conn *c, int code, const char *reason)
     if (c->node) {
         sk_dout_detach(c->node);
         sk_ft_node_down(c->node); /* after every frame it sent was delivered */
+        sk_dspawn_node_down(c->node); /* spawn calls waiting on it: noconnection */
     }
     sk_log(SK_LOG_INFO, "SNOW-NODE-DOWN", "node %s down: %s", c->peer_name, reason);
     sk_services_node_event(c->peer_name, false, code);

@@ -29,6 +29,14 @@ static int node_fail(int code, const char *fmt, ...)
     return code;
 }
 
+void sk_dist_set_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(node_error, sizeof node_error, fmt, ap);
+    va_end(ap);
+}
+
 const char *snow_node_last_error(void)
 {
     return node_error;

@@ -11,6 +11,7 @@
 #include <snow/stf.h>
 
 #include "dist_ft.h"
+#include "dist_spawn.h"
 #include "io_thread.h"
 #include "log.h"
 #include "route.h"
@@ -72,33 +73,34 @@ struct snow_stf_opts sk_dist_stf_opts(void)
 
 /* Small messages encode into a buffer on the caller's stack; larger ones
  * into one exact-size allocation (the size query comes from the first try). */
-struct route_enc {
-    uint8_t *data;
-    size_t len;
-    uint8_t small[512];
-};
-
-static int route_encode(const snow_term *t, struct route_enc *e)
+int sk_dist_encode(const snow_term *t, struct sk_dist_enc *e, char *err, size_t errlen)
 {
     struct snow_stf_opts o = route_stf_opts();
-    char err[256];
     e->data = e->small;
-    int rc = snow_stf_encode_into(t, &o, e->small, sizeof e->small, &e->len, err, sizeof err);
+    int rc = snow_stf_encode_into(t, &o, e->small, sizeof e->small, &e->len, err, errlen);
     if (rc == SNOW_ERANGE) {
         e->data = malloc(e->len);
         if (e->data == NULL)
             return SNOW_ENOMEM;
-        rc = snow_stf_encode_into(t, &o, e->data, e->len, &e->len, err, sizeof err);
+        rc = snow_stf_encode_into(t, &o, e->data, e->len, &e->len, err, errlen);
     }
-    if (rc != 0 && rc != SNOW_ENOMEM)
-        sk_log(SK_LOG_WARN, "SNOW-DIST-ENCODE", "message not sent: %s", err);
     return rc;
 }
 
-static void route_enc_free(struct route_enc *e)
+void sk_dist_enc_free(struct sk_dist_enc *e)
 {
     if (e->data != e->small)
         free(e->data);
+    e->data = NULL;
+}
+
+static int route_encode(const snow_term *t, struct sk_dist_enc *e)
+{
+    char err[256];
+    int rc = sk_dist_encode(t, e, err, sizeof err);
+    if (rc != 0 && rc != SNOW_ENOMEM)
+        sk_log(SK_LOG_WARN, "SNOW-DIST-ENCODE", "message not sent: %s", err);
+    return rc;
 }
 
 /* A sender that outruns the connection waits until the I/O thread has
@@ -131,14 +133,14 @@ static int route_send(void *ctx, snow_pid from, snow_pid to, const snow_term *ms
     struct sk_node *n = route_node(to);
     if (n == NULL)
         return SNOW_ENOCONN;
-    struct route_enc e;
+    struct sk_dist_enc e;
     int rc = route_encode(msg, &e);
     if (rc == 0) {
         uint8_t head[8];
         sk_put_u64(head, to & SNOW_LOCAL_MASK);
         rc = sk_dout_frame(n, SK_F_SEND, head, sizeof head, e.data, e.len);
     }
-    route_enc_free(&e);
+    sk_dist_enc_free(&e);
     route_backpressure(n);
     return rc;
 }
@@ -153,7 +155,7 @@ static int route_send_named(void *ctx, snow_pid from, const char *name, const ch
     int slot = sk_node_table_find(node);
     if (slot < 0)
         return SNOW_ENOCONN;
-    struct route_enc e;
+    struct sk_dist_enc e;
     int rc = route_encode(msg, &e);
     /* the newest incarnation's slot is the one with the live connection */
     struct sk_node *n = sk_node_table_get((uint16_t)slot);
@@ -163,7 +165,7 @@ static int route_send_named(void *ctx, snow_pid from, const char *name, const ch
         memcpy(head + 1, name, nlen);
         rc = sk_dout_frame(n, SK_F_SEND_NAMED, head, 1 + nlen, e.data, e.len);
     }
-    route_enc_free(&e);
+    sk_dist_enc_free(&e);
     route_backpressure(n);
     return rc;
 }
@@ -182,17 +184,17 @@ static int route_ctl(snow_pid remote, unsigned type, uint64_t a, uint64_t b, uin
         sk_put_u64(head + h, ids[i] & SNOW_LOCAL_MASK);
     if (with_flags)
         head[h++] = flags;
-    struct route_enc e = {.data = NULL, .len = 0};
+    struct sk_dist_enc e = {.data = NULL, .len = 0};
     if (term != NULL) {
         int rc = route_encode(term, &e);
         if (rc != 0) {
-            route_enc_free(&e);
+            sk_dist_enc_free(&e);
             return rc;
         }
     }
     int rc = sk_dout_frame(n, type, head, h, e.data, e.len);
     if (term != NULL)
-        route_enc_free(&e);
+        sk_dist_enc_free(&e);
     return rc;
 }
 
@@ -306,7 +308,7 @@ void sk_dist_route_uninstall(void)
 
 /* ---- inbound ---- */
 
-static int dispatch_bad(snow_conn *c, unsigned type, const char *what)
+int sk_dist_bad_frame(snow_conn *c, unsigned type, const char *what)
 {
     sk_log(SK_LOG_WARN, "SNOW-DIST-BADFRAME", "peer %s (%s): %s frame: %s", c->peer_name,
            c->peer_text, sk_frame_type_name(type), what);
@@ -315,8 +317,8 @@ static int dispatch_bad(snow_conn *c, unsigned type, const char *what)
 }
 
 /* Decodes a trailing STF term; on failure closes c (untrusted input). */
-static int dispatch_term(snow_conn *c, unsigned type, const uint8_t *p, size_t len,
-                         snow_term **out)
+int sk_dist_frame_term(snow_conn *c, unsigned type, const uint8_t *p, size_t len,
+                       snow_term **out)
 {
     struct snow_stf_opts o = route_stf_opts();
     char err[256];
@@ -346,8 +348,8 @@ int sk_dist_dispatch(snow_conn *c, unsigned type, const uint8_t *body, size_t le
     case SK_F_SEND: {
         uint64_t to = sk_read_u64(&r);
         if (r.bad || to > SNOW_LOCAL_MASK)
-            return dispatch_bad(c, type, "bad destination");
-        if (dispatch_term(c, type, r.p, r.left, &t) != 0)
+            return sk_dist_bad_frame(c, type, "bad destination");
+        if (sk_dist_frame_term(c, type, r.p, r.left, &t) != 0)
             return SNOW_ECLOSED;
         sk_deliver_msg(to, t); /* a dead pid drops it, as in Erlang */
         return 0;
@@ -356,11 +358,11 @@ int sk_dist_dispatch(snow_conn *c, unsigned type, const uint8_t *body, size_t le
         uint8_t nl = sk_read_u8(&r);
         const uint8_t *name = sk_reader_take(&r, nl);
         if (r.bad || nl == 0)
-            return dispatch_bad(c, type, "bad name");
+            return sk_dist_bad_frame(c, type, "bad name");
         char nbuf[256];
         memcpy(nbuf, name, nl);
         nbuf[nl] = '\0';
-        if (dispatch_term(c, type, r.p, r.left, &t) != 0)
+        if (sk_dist_frame_term(c, type, r.p, r.left, &t) != 0)
             return SNOW_ECLOSED;
         sk_deliver_named(nbuf, t);
         return 0;
@@ -369,7 +371,7 @@ int sk_dist_dispatch(snow_conn *c, unsigned type, const uint8_t *body, size_t le
     case SK_F_UNLINK: {
         uint64_t from = sk_read_u64(&r), to = sk_read_u64(&r);
         if (r.bad || r.left || from > SNOW_LOCAL_MASK || to > SNOW_LOCAL_MASK)
-            return dispatch_bad(c, type, "bad ids");
+            return sk_dist_bad_frame(c, type, "bad ids");
         if (type == SK_F_UNLINK) {
             sk_ft_remove(c->node, SK_FT_LINKS, to, remote_slot | from, 0);
             sk_link_remove_remote(to, remote_slot | from);
@@ -386,8 +388,8 @@ int sk_dist_dispatch(snow_conn *c, unsigned type, const uint8_t *body, size_t le
         uint64_t from = sk_read_u64(&r), to = sk_read_u64(&r);
         uint8_t flags = sk_read_u8(&r);
         if (r.bad || from > SNOW_LOCAL_MASK || to > SNOW_LOCAL_MASK)
-            return dispatch_bad(c, type, "bad ids");
-        if (dispatch_term(c, type, r.p, r.left, &t) != 0)
+            return sk_dist_bad_frame(c, type, "bad ids");
+        if (sk_dist_frame_term(c, type, r.p, r.left, &t) != 0)
             return SNOW_ECLOSED;
         if (flags & 1)
             sk_ft_remove(c->node, SK_FT_LINKS, to, remote_slot | from, 0);
@@ -399,7 +401,7 @@ int sk_dist_dispatch(snow_conn *c, unsigned type, const uint8_t *body, size_t le
         uint64_t watcher = sk_read_u64(&r), target = sk_read_u64(&r), ref = sk_read_u64(&r);
         if (r.bad || r.left || watcher > SNOW_LOCAL_MASK || target > SNOW_LOCAL_MASK ||
             ref > SNOW_LOCAL_MASK)
-            return dispatch_bad(c, type, "bad ids");
+            return sk_dist_bad_frame(c, type, "bad ids");
         snow_pid w = remote_slot | watcher;
         snow_ref rf = remote_slot | ref;
         if (type == SK_F_DEMONITOR) {
@@ -417,8 +419,8 @@ int sk_dist_dispatch(snow_conn *c, unsigned type, const uint8_t *body, size_t le
         uint64_t target = sk_read_u64(&r), watcher = sk_read_u64(&r), ref = sk_read_u64(&r);
         if (r.bad || watcher > SNOW_LOCAL_MASK || target > SNOW_LOCAL_MASK ||
             ref > SNOW_LOCAL_MASK)
-            return dispatch_bad(c, type, "bad ids");
-        if (dispatch_term(c, type, r.p, r.left, &t) != 0)
+            return sk_dist_bad_frame(c, type, "bad ids");
+        if (sk_dist_frame_term(c, type, r.p, r.left, &t) != 0)
             return SNOW_ECLOSED;
         sk_ft_remove(c->node, SK_FT_MONS_OUT, watcher, remote_slot | target, ref);
         sk_deliver_down(watcher, ref, remote_slot | target, t);
@@ -428,8 +430,12 @@ int sk_dist_dispatch(snow_conn *c, unsigned type, const uint8_t *body, size_t le
         return sk_dist_on_peers(c, body, len);
     case SK_F_CHANNEL:
         return sk_dist_on_channel(c, body, len);
+    case SK_F_SPAWN_REQ:
+        return sk_dspawn_on_request(c, body, len);
+    case SK_F_SPAWN_REPLY:
+        return sk_dspawn_on_reply(c, body, len);
     default:
-        return dispatch_bad(c, type, "not expected on an established connection");
+        return sk_dist_bad_frame(c, type, "not expected on an established connection");
     }
 }
 
@@ -459,7 +465,7 @@ int sk_dist_on_channel(snow_conn *c, const uint8_t *body, size_t len)
     uint8_t nl = sk_read_u8(&r);
     const uint8_t *name = sk_reader_take(&r, nl);
     if (r.bad || nl == 0)
-        return dispatch_bad(c, SK_F_CHANNEL, "bad channel name");
+        return sk_dist_bad_frame(c, SK_F_CHANNEL, "bad channel name");
     char nbuf[256];
     memcpy(nbuf, name, nl);
     nbuf[nl] = '\0';

@@ -31,6 +31,94 @@ _Noreturn void sk_proc_exit(struct sk_proc *p, snow_term *reason)
     __builtin_unreachable();
 }
 
+/*
+ * The one spawn path. `link_to` (may be SNOW_PID_NONE) goes into the child's
+ * link set before it can run; when it is the local `self`, the caller's half
+ * is added too (a remote link_to's half lives on its own node). before_run,
+ * if set, is called with the new pid after the links exist and before the
+ * child is queued, so whatever it sends goes out ahead of the child's own
+ * messages and exit signals.
+ */
+static int proc_spawn(snow_proc_fn fn, const snow_term *arg, size_t ssize,
+                      struct sk_proc *self, snow_pid link_to, bool monitor, bool joinable,
+                      void (*before_run)(void *ctx, snow_pid pid), void *brctx, snow_pid *out,
+                      snow_ref *ref)
+{
+    bool link = link_to != SNOW_PID_NONE;
+    bool local_link = link && self != NULL && snow_pid_is_local(link_to);
+    ssize = sk_stack_round(ssize);
+
+    struct sk_proc *p = sk_pid_alloc();
+    if (p == NULL)
+        return SNOW_ELIMIT;
+    struct sk_sched *s = sk_sched_self();
+    p->stack = sk_stack_alloc(s ? &s->stacks : NULL, ssize);
+    if (p->stack == NULL) {
+        sk_pid_release(p);
+        return SNOW_ENOMEM;
+    }
+    snow_pid pid = atomic_load_explicit(&p->pid, memory_order_relaxed);
+    p->stack_size = ssize;
+    p->fn = fn;
+    p->arg = arg ? snow_term_ref((snow_term *)arg) : snow_nil();
+    p->reason = NULL;
+    p->trap_exit = false;
+    p->joinable = joinable;
+    p->overflowed = false;
+    p->sched = s;
+    atomic_store_explicit(&p->timed_out, 0, memory_order_relaxed);
+#ifdef SNOW_TSAN
+    p->tsan_fiber = __tsan_create_fiber(0);
+#endif
+    sk_ctx_make(&p->ctx, p->stack, ssize, proc_entry, p);
+
+    snow_pid me = self ? atomic_load_explicit(&self->pid, memory_order_relaxed) : 0;
+    snow_ref r = monitor ? snow_make_ref() : SNOW_REF_NONE;
+    int rc = 0;
+    sk_lock_take(&p->lock);
+    p->alive = true;
+    if (link)
+        rc = sk_monvec_add(&p->links, 0, link_to);
+    if (monitor && rc == 0)
+        rc = sk_monvec_add(&p->monitored_by, r, me);
+    sk_lock_give(&p->lock);
+    if (rc == 0 && local_link) {
+        sk_lock_take(&self->lock);
+        rc = sk_monvec_add(&self->links, 0, pid);
+        sk_lock_give(&self->lock);
+    }
+    if (rc == 0 && monitor)
+        rc = sk_monvec_add(&self->monitoring, r, pid);
+    if (rc < 0) {
+        /* Only allocation can fail here; undo everything. */
+        if (local_link) {
+            sk_lock_take(&self->lock);
+            sk_monvec_del(&self->links, 0, pid);
+            sk_lock_give(&self->lock);
+        }
+        p->links.n = p->monitored_by.n = 0;
+        p->alive = false;
+        snow_term_release(p->arg);
+        sk_stack_free(s ? &s->stacks : NULL, p->stack, ssize);
+#ifdef SNOW_TSAN
+        __tsan_destroy_fiber(p->tsan_fiber);
+#endif
+        sk_pid_release(p);
+        return rc;
+    }
+    atomic_fetch_add(&sk_live, 1);
+    *out = pid;
+    if (ref)
+        *ref = r;
+    if (before_run)
+        before_run(brctx, pid);
+    atomic_store_explicit(&p->state, SK_P_QUEUED, memory_order_release);
+    sk_sched_enqueue(p, NULL);
+    if (self)
+        sk_proc_reduce(self, 10);
+    return 0;
+}
+
 int snow_spawn_opt(snow_proc_fn fn, const snow_term *arg, const struct snow_spawn_opts *opts,
                    snow_pid *out, snow_ref *ref)
 {
@@ -51,75 +139,19 @@ int snow_spawn_opt(snow_proc_fn fn, const snow_term *arg, const struct snow_spaw
         return SNOW_ENOTPROC;
     if (monitor && ref == NULL)
         return SNOW_EINVAL;
-    ssize = sk_stack_round(ssize);
-
-    struct sk_proc *p = sk_pid_alloc();
-    if (p == NULL)
-        return SNOW_ELIMIT;
-    struct sk_sched *s = sk_sched_self();
-    p->stack = sk_stack_alloc(s ? &s->stacks : NULL, ssize);
-    if (p->stack == NULL) {
-        sk_pid_release(p);
-        return SNOW_ENOMEM;
-    }
-    snow_pid pid = atomic_load_explicit(&p->pid, memory_order_relaxed);
-    p->stack_size = ssize;
-    p->fn = fn;
-    p->arg = arg ? snow_term_ref((snow_term *)arg) : snow_nil();
-    p->reason = NULL;
-    p->trap_exit = false;
-    p->joinable = self == NULL;
-    p->overflowed = false;
-    p->sched = s;
-    atomic_store_explicit(&p->timed_out, 0, memory_order_relaxed);
-#ifdef SNOW_TSAN
-    p->tsan_fiber = __tsan_create_fiber(0);
-#endif
-    sk_ctx_make(&p->ctx, p->stack, ssize, proc_entry, p);
-
     snow_pid me = self ? atomic_load_explicit(&self->pid, memory_order_relaxed) : 0;
-    snow_ref r = monitor ? snow_make_ref() : SNOW_REF_NONE;
-    int rc = 0;
-    sk_lock_take(&p->lock);
-    p->alive = true;
-    if (link)
-        rc = sk_monvec_add(&p->links, 0, me);
-    if (monitor && rc == 0)
-        rc = sk_monvec_add(&p->monitored_by, r, me);
-    sk_lock_give(&p->lock);
-    if (rc == 0 && link) {
-        sk_lock_take(&self->lock);
-        rc = sk_monvec_add(&self->links, 0, pid);
-        sk_lock_give(&self->lock);
-    }
-    if (rc == 0 && monitor)
-        rc = sk_monvec_add(&self->monitoring, r, pid);
-    if (rc < 0) {
-        /* Only allocation can fail here; undo everything. */
-        if (link) {
-            sk_lock_take(&self->lock);
-            sk_monvec_del(&self->links, 0, pid);
-            sk_lock_give(&self->lock);
-        }
-        p->links.n = p->monitored_by.n = 0;
-        p->alive = false;
-        snow_term_release(p->arg);
-        sk_stack_free(s ? &s->stacks : NULL, p->stack, ssize);
-#ifdef SNOW_TSAN
-        __tsan_destroy_fiber(p->tsan_fiber);
-#endif
-        sk_pid_release(p);
-        return rc;
-    }
-    atomic_fetch_add(&sk_live, 1);
-    *out = pid;
-    if (ref)
-        *ref = r;
-    atomic_store_explicit(&p->state, SK_P_QUEUED, memory_order_release);
-    sk_sched_enqueue(p, NULL);
-    if (self)
-        sk_proc_reduce(self, 10);
-    return 0;
+    return proc_spawn(fn, arg, ssize, self, link ? me : SNOW_PID_NONE, monitor, self == NULL,
+                      NULL, NULL, out, ref);
+}
+
+int sk_proc_spawn_for(snow_proc_fn fn, const snow_term *arg, snow_pid link_to,
+                      void (*before_run)(void *ctx, snow_pid pid), void *ctx, snow_pid *out)
+{
+    if (fn == NULL || out == NULL)
+        return SNOW_EINVAL;
+    if (!sk_runtime_running())
+        return SNOW_ESTATE;
+    return proc_spawn(fn, arg, 0, NULL, link_to, false, false, before_run, ctx, out, NULL);
 }
 
 int snow_spawn(snow_proc_fn fn, const snow_term *arg, snow_pid *out)

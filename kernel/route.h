@@ -54,6 +54,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <snow/snow.h>
 #include <snow/term.h>
 #include <snow/types.h>
 
@@ -101,6 +102,17 @@ int sk_link_add_remote(snow_pid local, snow_pid remote);
 int sk_link_remove_remote(snow_pid local, snow_pid remote);
 int sk_monitor_add_remote(snow_pid target, snow_pid watcher, snow_ref ref);
 int sk_monitor_remove_remote(snow_pid target, snow_pid watcher, snow_ref ref);
+
+/* ---- remote spawn (proc.c) ----
+ * Spawns fn(arg) on behalf of another node (remote spawn, dist_spawn.c).
+ * The child is never joinable (nobody on this node waits for it). If
+ * link_to is not SNOW_PID_NONE (a remote pid), the child starts linked to
+ * it: the link is in the child's set before it can run its first
+ * instruction. before_run (may be NULL) is called with the new pid before
+ * the child is queued; it must not block. Any thread. Returns 0,
+ * SNOW_EINVAL, SNOW_ESTATE, SNOW_ELIMIT, SNOW_ENOMEM. */
+int sk_proc_spawn_for(snow_proc_fn fn, const snow_term *arg, snow_pid link_to,
+                      void (*before_run)(void *ctx, snow_pid pid), void *ctx, snow_pid *out);
 
 /* ---- kernel-side wrappers (call the installed router) ---- */
 int sk_route_send(snow_pid from, snow_pid to, const snow_term *msg);

@@ -10,6 +10,7 @@
 #include <snow/snow.h>
 
 #include "probes.h"
+#include "rspawn.h"
 #include "services.h"
 
 /*
@@ -32,6 +33,7 @@
  *   kill_collected REASON   send {die, REASON} to each collected pid
  *   nodemon NODE            one more nodedown counter subscription
  *   stats                   OK k=v ... (counters of the probes)
+ *   rspawn* ...             spawning by name, see rspawn.h
  *   quit                    stop the node and exit 0
  */
 
@@ -170,6 +172,8 @@ bool snowd_console_line(char *line)
         snowd_out("OK %s", buf);
     } else if (strcmp(cmd, "procs") == 0) {
         snowd_out("OK %zu", snow_process_count());
+    } else if (rspawn_console(cmd, a1, a2, a3, a4)) {
+        /* answered */
     } else {
         snowd_out("ERR SNOW_EINVAL unknown command or missing argument: %s", cmd);
     }

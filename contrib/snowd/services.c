@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include <snow/node.h>
+#include <snow/spawn.h>
 
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -65,10 +66,15 @@ static void ping_main(const snow_term *arg)
     }
 }
 
-static int start_named(snow_proc_fn fn, const char *name)
+/* The built-in services are registered functions like any application's,
+ * so other nodes can also spawn them by name (snow_node_spawn). */
+SNOW_FUNCTION(echo, "snowd.echo", echo_main)
+SNOW_FUNCTION(ping, "snowd.ping", ping_main)
+
+static int start_named(const char *fn_name, const char *name)
 {
     snow_pid pid;
-    int rc = snow_spawn(fn, NULL, &pid);
+    int rc = snow_node_spawn(NULL, fn_name, NULL, &pid);
     if (rc == 0)
         rc = snow_register(name, pid);
     return rc;
@@ -76,8 +82,8 @@ static int start_named(snow_proc_fn fn, const char *name)
 
 int snowd_start_services(void)
 {
-    int rc = start_named(echo_main, "echo");
-    return rc != 0 ? rc : start_named(ping_main, "ping");
+    int rc = start_named("snowd.echo", "echo");
+    return rc != 0 ? rc : start_named("snowd.ping", "ping");
 }
 
 static atomic_int logger_ready;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* snowd: run a Snow node from the command line. */
+#include <dlfcn.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 
 #include <snow/node.h>
 #include <snow/snow.h>
+#include <snow/spawn.h>
 
 #include "console.h"
 #include "services.h"
@@ -33,17 +35,22 @@ static void usage(FILE *f)
             "      --handshake MS           deadline for a new connection's handshake (5000)\n"
             "  -l, --listen ADDR            listen address if different from the name's\n"
             "  -s, --schedulers N           scheduler threads (default: one per core)\n"
+            "  -a, --app FILE.so            load an application module: the functions it\n"
+            "                               registers become spawnable cluster-wide (repeatable)\n"
             "      --console                read commands from stdin (tests, tools)\n"
             "  -h, --help                   this text\n"
             "\n"
             "Exit status: 0 after SIGTERM/SIGINT or console quit, 1 runtime error,\n"
-            "2 bad usage, 3 the node could not start (name, cookie, plugins, listen).\n");
+            "2 bad usage, 3 the node could not start (name, cookie, plugins, listen,\n"
+            "an --app module).\n");
 }
 
 struct args {
     const char *name, *cookie, *plugins, *listen;
     const char *seeds[64];
     int nseeds;
+    const char *apps[16];
+    int napps;
     unsigned tick_ms, handshake_ms, schedulers;
     int console;
 };
@@ -55,11 +62,12 @@ static int parse_args(int argc, char **argv, struct args *a)
         {"plugins", required_argument, NULL, 'p'}, {"connect", required_argument, NULL, 'C'},
         {"tick", required_argument, NULL, 't'},    {"listen", required_argument, NULL, 'l'},
         {"schedulers", required_argument, NULL, 's'}, {"console", no_argument, NULL, 'K'},
+        {"app", required_argument, NULL, 'a'},
         {"handshake", required_argument, NULL, 'H'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     int ch;
-    while ((ch = getopt_long(argc, argv, "n:c:p:C:t:l:s:h", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "n:c:p:C:t:l:s:a:h", opts, NULL)) != -1) {
         switch (ch) {
         case 'n': a->name = optarg; break;
         case 'c': a->cookie = optarg; break;
@@ -71,6 +79,13 @@ static int parse_args(int argc, char **argv, struct args *a)
                 return EXIT_USAGE;
             }
             a->seeds[a->nseeds++] = optarg;
+            break;
+        case 'a':
+            if (a->napps == 16) {
+                fprintf(stderr, "snowd: at most 16 --app options\n");
+                return EXIT_USAGE;
+            }
+            a->apps[a->napps++] = optarg;
             break;
         case 't': a->tick_ms = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'H': a->handshake_ms = (unsigned)strtoul(optarg, NULL, 10); break;
@@ -85,6 +100,28 @@ static int parse_args(int argc, char **argv, struct args *a)
         usage(stderr);
         return EXIT_USAGE;
     }
+    return 0;
+}
+
+/* Loads an application module. Its SNOW_FUNCTION registrations run inside
+ * dlopen; one that fails (a name already taken) fails the load. Modules stay
+ * loaded for the life of the node (their code may be running anywhere). */
+static int load_app(const char *path)
+{
+    unsigned before = snow_function_load_errors();
+    size_t nbefore = snow_function_count();
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (h == NULL) {
+        fprintf(stderr, "snowd: --app %s: %s\n", path, dlerror());
+        return -1;
+    }
+    if (snow_function_load_errors() != before) {
+        fprintf(stderr, "snowd: --app %s: some functions could not be registered (see above)\n",
+                path);
+        return -1;
+    }
+    fprintf(stderr, "snowd: --app %s: %zu functions registered\n", path,
+            snow_function_count() - nbefore);
     return 0;
 }
 
@@ -114,6 +151,10 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+
+    for (int i = 0; i < a.napps; i++)
+        if (load_app(a.apps[i]) != 0)
+            return EXIT_CONFIG;
 
     struct snow_init_opts io = {.size = sizeof io, .schedulers = a.schedulers};
     if ((rc = snow_init(&io)) != 0) {
