@@ -42,6 +42,7 @@ static void io_drain(evutil_socket_t fd, short what, void *unused)
     pthread_mutex_lock(&io.lock);
     struct io_job *job = io.head;
     io.head = io.tail = NULL;
+    bool stopping = io.stopping;
     pthread_mutex_unlock(&io.lock);
     while (job) {
         struct io_job *next = job->next;
@@ -49,7 +50,7 @@ static void io_drain(evutil_socket_t fd, short what, void *unused)
         free(job);
         job = next;
     }
-    if (io.stopping)
+    if (stopping) /* the stop job was in this batch: nothing can follow it */
         event_base_loopbreak(io.base);
 }
 
