@@ -1,4 +1,4 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # The fault-tolerance scenarios over transport_tls.
-SNOW_TEST_TRANSPORT=tls exec "$(dirname "$0")/check_ft" "$@"
+SNOW_TEST_TRANSPORT=tls exec "${SNOW_TOP_BUILDDIR:-$(dirname "$0")/../..}/tests/integration/check_ft" "$@"

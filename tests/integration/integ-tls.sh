@@ -1,4 +1,4 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # The distribution scenarios over transport_tls (the plugin is swapped by the list file).
-SNOW_TEST_TRANSPORT=tls exec "$(dirname "$0")/check_dist" "$@"
+SNOW_TEST_TRANSPORT=tls exec "${SNOW_TOP_BUILDDIR:-$(dirname "$0")/../..}/tests/integration/check_dist" "$@"
