@@ -157,6 +157,27 @@ struct sk_svc_res *sk_services_res_find(snow_plugin_ctx *ctx, uint64_t id,
     return found;
 }
 
+struct sk_svc_res *sk_services_res_take(snow_plugin_ctx *ctx, uint64_t id,
+                                        void (*release)(struct sk_svc_res *))
+{
+    sk_services_lock();
+    struct sk_svc_res *r = sk_services_res_find(ctx, id, release);
+    if (r != NULL)
+        sk_services_res_remove(r);
+    sk_services_unlock();
+    return r;
+}
+
+int sk_services_res_drop(snow_plugin_ctx *ctx, uint64_t id,
+                         void (*release)(struct sk_svc_res *))
+{
+    struct sk_svc_res *r = sk_services_res_take(ctx, id, release);
+    if (r == NULL)
+        return SNOW_ENOENT;
+    r->release(r);
+    return 0;
+}
+
 size_t sk_services_ctx_resources(const snow_plugin_ctx *ctx)
 {
     size_t n = 0;
@@ -227,15 +248,7 @@ int sk_svc_node_subscribe(snow_plugin_ctx *ctx, snow_node_event_fn fn, void *arg
 
 int sk_svc_node_unsubscribe(snow_plugin_ctx *ctx, uint64_t id)
 {
-    sk_services_lock();
-    struct sk_svc_res *r = sk_services_res_find(ctx, id, services_sub_release);
-    if (r != NULL)
-        sk_services_res_remove(r);
-    sk_services_unlock();
-    if (r == NULL)
-        return SNOW_ENOENT;
-    r->release(r);
-    return 0;
+    return sk_services_res_drop(ctx, id, services_sub_release);
 }
 
 void sk_services_node_event(const char *node, bool up, int reason)
@@ -422,14 +435,6 @@ int sk_svc_monitor(snow_plugin_ctx *ctx, snow_pid pid, snow_pid_down_fn fn, void
 
 int sk_svc_demonitor(snow_plugin_ctx *ctx, uint64_t id)
 {
-    sk_services_lock();
-    struct sk_svc_res *r = sk_services_res_find(ctx, id, services_mon_release);
-    if (r != NULL)
-        sk_services_res_remove(r);
-    sk_services_unlock();
-    if (r == NULL)
-        return SNOW_ENOENT;
-    r->release(r);
-    return 0;
+    return sk_services_res_drop(ctx, id, services_mon_release);
 }
 

@@ -51,6 +51,12 @@ struct sk_svc_res {
 uint64_t sk_services_next_id(void);
 void sk_services_res_add(snow_plugin_ctx *ctx, struct sk_svc_res *r);
 void sk_services_res_remove(struct sk_svc_res *r);
+/* Finds and unlinks a resource of one type; NULL if absent. */
+struct sk_svc_res *sk_services_res_take(snow_plugin_ctx *ctx, uint64_t id,
+                                        void (*release)(struct sk_svc_res *));
+/* Takes and releases it: 0, or SNOW_ENOENT if absent. */
+int sk_services_res_drop(snow_plugin_ctx *ctx, uint64_t id,
+                         void (*release)(struct sk_svc_res *));
 struct sk_svc_res *sk_services_res_find(snow_plugin_ctx *ctx, uint64_t id,
                                         void (*release)(struct sk_svc_res *));
 /* Lock for the ctx lists (recursive: callbacks may register more). */

@@ -98,25 +98,9 @@ int sk_svc_timer_add(snow_plugin_ctx *ctx, int64_t delay_ms, snow_svc_fn fn, voi
     return 0;
 }
 
-/* Finds and unlinks a resource of one type; NULL if absent. */
-static struct sk_svc_res *io_take(snow_plugin_ctx *ctx, uint64_t id,
-                                  void (*release)(struct sk_svc_res *))
-{
-    sk_services_lock();
-    struct sk_svc_res *r = sk_services_res_find(ctx, id, release);
-    if (r != NULL)
-        sk_services_res_remove(r);
-    sk_services_unlock();
-    return r;
-}
-
 int sk_svc_timer_cancel(snow_plugin_ctx *ctx, uint64_t id)
 {
-    struct sk_svc_res *r = io_take(ctx, id, io_timer_release);
-    if (r == NULL)
-        return SNOW_ENOENT;
-    r->release(r);
-    return 0;
+    return sk_services_res_drop(ctx, id, io_timer_release);
 }
 
 /* ---- fd watches ---- */
@@ -197,11 +181,7 @@ int sk_svc_fd_modify(snow_plugin_ctx *ctx, uint64_t id, unsigned events)
 
 int sk_svc_fd_unwatch(snow_plugin_ctx *ctx, uint64_t id)
 {
-    struct sk_svc_res *r = io_take(ctx, id, io_watch_release);
-    if (r == NULL)
-        return SNOW_ENOENT;
-    r->release(r);
-    return 0;
+    return sk_services_res_drop(ctx, id, io_watch_release);
 }
 
 /* ---- run_soon: any thread -> I/O thread ---- */
