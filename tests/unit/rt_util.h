@@ -70,6 +70,20 @@ static inline snow_term *rt_recv(int64_t timeout_ms)
     return m;
 }
 
+/* Receives the next message, which must be {down, Ref, Pid, Reason} with
+ * Reason the atom `reason` (process context). */
+static inline void rt_expect_down(const char *reason, int64_t timeout_ms)
+{
+    snow_term *d = rt_recv(timeout_ms);
+    const snow_term *why = NULL;
+    if (!snow_term_is_tuple_tagged(d, 4, "down") || snow_term_elem(d, 3, &why) != 0 ||
+        !snow_term_is_atom(why, reason)) {
+        char *text = snow_term_format_alloc(d);
+        ck_abort_msg("expected {down, _, _, %s}, got %s", reason, text ? text : "?");
+    }
+    snow_term_release(d);
+}
+
 /* Exits the calling process with the atom `ok`. */
 static inline void rt_ok(void)
 {
