@@ -114,6 +114,8 @@ void sk_dist_conn_closed(snow_conn *c, int code, const char *reason);
  * flush. SNOW_ENOCONN if the node has no live connection. */
 int sk_dout_frame(struct sk_node *n, unsigned type, const void *a, size_t alen,
                   const void *b, size_t blen);
+/* Queues a tick (an empty frame) behind the node's queued frames. */
+int sk_dout_tick(struct sk_node *n);
 /* True while the node's buffer is over the busy limit: senders should wait
  * (never on the I/O thread). */
 bool sk_dout_busy(struct sk_node *n);

@@ -371,9 +371,6 @@ static int dconn_on_frame(void *arg, unsigned type, const uint8_t *body, size_t 
         dconn_try_up(c);
         return 0;
     }
-    if (c->state == SK_CONN_AUTH && c->auth_accepted && c->ready_sent && !c->ready_received) {
-        /* the peer accepted us before we got its ready: impossible in order */
-    }
     sk_dconn_close(c, SNOW_EPROTO, "unexpected %s frame during handshake",
                    sk_frame_type_name(type));
     return SNOW_ECLOSED;

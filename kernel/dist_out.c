@@ -2,6 +2,7 @@
 /* Outgoing frames: any thread appends to a node's buffer; the I/O thread writes. */
 #include "dist.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 #include "dist_plugins.h"
@@ -34,25 +35,27 @@ static void dout_flush_job(void *arg)
         sk_dout_flush(c);
 }
 
-int sk_dout_frame(struct sk_node *n, unsigned type, const void *a, size_t alen,
-                  const void *b, size_t blen)
+/* Appends the pieces to n's buffer under its lock and posts one flush per
+ * batch. The one place frames (and ticks) enter a node's buffer. */
+static int dout_append(struct sk_node *n, const struct snow_iov *iov, int iovcnt)
 {
-    uint8_t hdr[SK_FRAME_HDR];
-    sk_frame_header(hdr, type, alen + blen);
+    size_t total = 0;
+    for (int i = 0; i < iovcnt; i++)
+        total += iov[i].len;
     pthread_mutex_lock(&n->out_lock);
     if (n->conn == NULL) {
         pthread_mutex_unlock(&n->out_lock);
         return SNOW_ENOCONN;
     }
-    int rc = sk_buf_reserve(&n->out, sizeof hdr + alen + blen);
+    int rc = sk_buf_reserve(&n->out, total);
     if (rc == 0) {
-        uint8_t *p = n->out.data + n->out.len;
-        memcpy(p, hdr, sizeof hdr);
-        if (alen)
-            memcpy(p + sizeof hdr, a, alen);
-        if (blen)
-            memcpy(p + sizeof hdr + alen, b, blen);
-        n->out.len += sizeof hdr + alen + blen;
+        for (int i = 0; i < iovcnt; i++) {
+            if (iov[i].len)
+                memcpy(n->out.data + n->out.len, iov[i].base, iov[i].len);
+            n->out.len += iov[i].len;
+        }
+        if (n->out.len > DOUT_BUSY_HIGH)
+            atomic_store_explicit(&n->busy, true, memory_order_relaxed);
     }
     bool post = rc == 0 && !n->flush_posted;
     if (post)
@@ -65,6 +68,22 @@ int sk_dout_frame(struct sk_node *n, unsigned type, const void *a, size_t alen,
         return SNOW_ECLOSED;
     }
     return rc;
+}
+
+int sk_dout_frame(struct sk_node *n, unsigned type, const void *a, size_t alen,
+                  const void *b, size_t blen)
+{
+    uint8_t hdr[SK_FRAME_HDR];
+    sk_frame_header(hdr, type, alen + blen);
+    struct snow_iov iov[3] = {{hdr, sizeof hdr}, {a, alen}, {b, blen}};
+    return dout_append(n, iov, 3);
+}
+
+int sk_dout_tick(struct sk_node *n)
+{
+    static const uint8_t tick[SK_FRAME_LEN_BYTES] = {0};
+    struct snow_iov iov = {tick, sizeof tick};
+    return dout_append(n, &iov, 1);
 }
 
 void sk_dout_attach(struct sk_node *n, snow_conn *c)
@@ -81,6 +100,7 @@ void sk_dout_detach(struct sk_node *n)
     pthread_mutex_lock(&n->out_lock);
     n->conn = NULL;
     n->out.len = 0; /* undelivered: the peer is gone (Erlang drops them too) */
+    atomic_store_explicit(&n->busy, false, memory_order_relaxed);
     pthread_mutex_unlock(&n->out_lock);
 }
 
@@ -95,6 +115,7 @@ void sk_dout_flush(snow_conn *c)
     struct sk_buf batch = n->out;
     n->out = c->wbuf;
     n->out.len = 0;
+    atomic_store_explicit(&n->busy, false, memory_order_relaxed);
     pthread_mutex_unlock(&n->out_lock);
     c->wbuf = batch;
     if (batch.len == 0)
@@ -111,8 +132,5 @@ void sk_dout_flush(snow_conn *c)
 
 bool sk_dout_busy(struct sk_node *n)
 {
-    pthread_mutex_lock(&n->out_lock);
-    bool busy = n->conn != NULL && n->out.len > DOUT_BUSY_HIGH;
-    pthread_mutex_unlock(&n->out_lock);
-    return busy;
+    return atomic_load_explicit(&n->busy, memory_order_relaxed);
 }

@@ -225,8 +225,6 @@ void sk_dp_unload(void)
         unload_on_io(NULL);
 }
 
-bool sk_dp_have_transport(void) { return dp.transport != NULL; }
-bool sk_dp_have_auth(void) { return dp.auth != NULL; }
 bool sk_dp_have_discovery(void) { return dp.discovery != NULL; }
 
 /* ---- transport ---- */

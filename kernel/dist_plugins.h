@@ -19,9 +19,8 @@
 int sk_dp_load(const char *list_path, char *err, size_t errlen);
 void sk_dp_unload(void);
 
-/* Whether the node's plugin set has each kind loaded. */
-bool sk_dp_have_transport(void);
-bool sk_dp_have_auth(void);
+/* Whether the node's plugin set has a discovery plugin (transport and auth
+ * are required at load). */
 bool sk_dp_have_discovery(void);
 
 /* transport */

@@ -41,12 +41,7 @@ static void tick_check(evutil_socket_t fd, short what, void *arg)
             }
             if (now - c->last_send_ns > tick_ns / 4 && c->node) {
                 /* through the node buffer, so it stays behind queued frames */
-                static const uint8_t tick[4] = {0, 0, 0, 0};
-                pthread_mutex_lock(&c->node->out_lock);
-                int rc = sk_buf_append(&c->node->out, tick, sizeof tick);
-                pthread_mutex_unlock(&c->node->out_lock);
-                if (rc == 0)
-                    sk_dout_flush(c);
+                sk_dout_tick(c->node);
             }
         } else if (c->state != SK_CONN_CLOSED && now - c->started_ns > hs_ns) {
             sk_dconn_close(c, SNOW_ETIMEDOUT, "handshake not finished within %u ms",

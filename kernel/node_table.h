@@ -4,6 +4,7 @@
 #define SK_NODE_TABLE_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,6 +35,7 @@ struct sk_node {
     pthread_mutex_t out_lock;
     struct sk_buf out;
     bool flush_posted;              /* a flush job is queued on the I/O thread */
+    atomic_bool busy;               /* out is over the busy limit (read without the lock) */
     struct snow_conn *conn;
     /* What a lost connection must signal (FT-03), under ft_lock:
      * links     (local pid, remote pid, 0)
