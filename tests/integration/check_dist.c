@@ -116,44 +116,37 @@ static void wait_sink(struct tnode *n, const char *sink, unsigned long long want
     }
 }
 
-START_TEST(million_messages_arrive_in_order)
+/* Two nodes; a sends n messages {Seq, <<size bytes>>} to a sink on b, which
+ * must receive all of them, in order; a's sender finishes within done_ms. */
+static void blast_and_check(const char *sink, unsigned long long n, unsigned size, int done_ms)
 {
     struct tnode a, b;
     start(&a, "a");
     start(&b, "b");
     connect_ok(&a, &b);
-    char reply[512];
-    ck_assert_int_eq(tnode_cmd(&b, reply, sizeof reply, WAIT_MS, "sink rx"), 0);
-    const unsigned long long n = 1000000;
-    ck_assert_int_eq(tnode_cmd(&a, reply, sizeof reply, WAIT_MS, "blast rx b@127.0.0.1 %llu 11",
-                               n), 0);
-    ck_assert_int_eq(tnode_wait_event(&a, "blast_done rx", 120000), 0);
+    char reply[512], done[64];
+    ck_assert_int_eq(tnode_cmd(&b, reply, sizeof reply, WAIT_MS, "sink %s", sink), 0);
+    ck_assert_int_eq(tnode_cmd(&a, reply, sizeof reply, WAIT_MS, "blast %s b@127.0.0.1 %llu %u",
+                               sink, n, size), 0);
+    snprintf(done, sizeof done, "blast_done %s", sink);
+    ck_assert_int_eq(tnode_wait_event(&a, done, done_ms), 0);
     unsigned long long count, bad;
-    wait_sink(&b, "rx", n, &count, &bad);
+    wait_sink(&b, sink, n, &count, &bad);
     ck_assert_uint_eq(count, n);
     ck_assert_uint_eq(bad, 0);
     tnode_stop(&a);
     tnode_stop(&b);
 }
+
+START_TEST(million_messages_arrive_in_order)
+{
+    blast_and_check("rx", 1000000, 11, 120000);
+}
 END_TEST
 
 START_TEST(large_messages_arrive_intact)
 {
-    struct tnode a, b;
-    start(&a, "a");
-    start(&b, "b");
-    connect_ok(&a, &b);
-    char reply[512];
-    ck_assert_int_eq(tnode_cmd(&b, reply, sizeof reply, WAIT_MS, "sink big"), 0);
-    ck_assert_int_eq(tnode_cmd(&a, reply, sizeof reply, WAIT_MS, "blast big b@127.0.0.1 500 65536"),
-                     0);
-    ck_assert_int_eq(tnode_wait_event(&a, "blast_done big", 60000), 0);
-    unsigned long long count, bad;
-    wait_sink(&b, "big", 500, &count, &bad);
-    ck_assert_uint_eq(count, 500);
-    ck_assert_uint_eq(bad, 0);
-    tnode_stop(&a);
-    tnode_stop(&b);
+    blast_and_check("big", 500, 65536, 60000);
 }
 END_TEST
 
