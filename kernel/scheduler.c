@@ -13,7 +13,7 @@
 #include "sanitize.h"
 
 struct sk_sched_set sk_scheds;
-bool sk_sched_wake_home;
+bool sk_sched_pinned;
 
 /* Read through a non-inlined accessor: a process may resume on another
  * thread, and a compiler must not reuse a TLS address computed before a
@@ -95,7 +95,7 @@ void sk_sched_enqueue(struct sk_proc *p, struct sk_sched *hint)
      * thread, it goes back where it last ran. A new process starts where it
      * was spawned. Idle schedulers steal any surplus to balance. */
     struct sk_sched *self = sk_sched_self();
-    struct sk_sched *s = self && !sk_sched_wake_home ? self : hint;
+    struct sk_sched *s = self && !sk_sched_pinned ? self : hint;
     if (s == NULL)
         s = &sk_scheds.s[atomic_fetch_add(&sk_scheds.rr, 1) % sk_scheds.n];
     pthread_mutex_lock(&s->mu);
@@ -156,6 +156,8 @@ void sk_proc_reduce_slow(struct sk_proc *p)
  * `min` runnable processes. */
 static struct sk_proc *sched_steal(struct sk_sched *s, size_t min)
 {
+    if (sk_sched_pinned)
+        return NULL;
     for (unsigned i = 1; i < sk_scheds.n; i++) {
         struct sk_sched *v = &sk_scheds.s[(s->id + i) % sk_scheds.n];
         if (atomic_load_explicit(&v->rq_len, memory_order_relaxed) < min)
@@ -187,6 +189,8 @@ static struct sk_proc *sched_steal(struct sk_sched *s, size_t min)
  * a 10,000-process ring ran 4x slower on 2 schedulers than on 1). */
 static struct sk_proc *sched_steal_stuck(struct sk_sched *s)
 {
+    if (sk_sched_pinned)
+        return NULL;
     for (unsigned i = 1; i < sk_scheds.n; i++) {
         unsigned vi = (s->id + i) % sk_scheds.n;
         struct sk_sched *v = &sk_scheds.s[vi];

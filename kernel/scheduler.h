@@ -56,9 +56,11 @@ struct sk_sched_set {
 };
 extern struct sk_sched_set sk_scheds;
 /* false (default): a process woken by a process runs on the waker's
- * scheduler. true: it goes back to the scheduler it last ran on (tests use
- * it to keep two processes on different threads). Set before snow_init. */
-extern bool sk_sched_wake_home;
+ * scheduler, and idle schedulers steal. true: every process stays on the
+ * scheduler it was placed on (woken there, never stolen). Tests use it to
+ * keep two processes on different threads whatever the OS does with the
+ * threads. Set before snow_init. */
+extern bool sk_sched_pinned;
 
 int sk_sched_start(unsigned n);
 /* Stops and joins every scheduler thread (no process may be alive). */

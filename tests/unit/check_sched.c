@@ -48,7 +48,7 @@ static void body_count_sender(const snow_term *arg)
 START_TEST(million_messages_in_order)
 {
     /* Keep the two on their own threads: every message crosses cores. */
-    sk_sched_wake_home = true;
+    sk_sched_pinned = true;
     rt_start(2);
     snow_pid rx, tx;
     /* Spawned from this plain thread: placed round-robin, one per scheduler. */
@@ -62,7 +62,7 @@ START_TEST(million_messages_in_order)
     ck_assert_snow_ok(snow_join(tx, 120000, NULL));
     ck_assert_int_ne(atomic_load(&million_rx_sched), atomic_load(&million_tx_sched));
     rt_stop();
-    sk_sched_wake_home = false;
+    sk_sched_pinned = false;
 }
 END_TEST
 
