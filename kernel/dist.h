@@ -119,6 +119,8 @@ int sk_dout_tick(struct sk_node *n);
 /* True while the node's buffer is over the busy limit: senders should wait
  * (never on the I/O thread). */
 bool sk_dout_busy(struct sk_node *n);
+/* Sends from processes defer their flush to the slice end (on: node up). */
+void sk_dout_defer_enable(bool on);
 /* I/O thread: the connection just came up / went down for node n. */
 void sk_dout_attach(struct sk_node *n, snow_conn *c);
 void sk_dout_detach(struct sk_node *n);

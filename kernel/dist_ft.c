@@ -62,9 +62,9 @@ static const char *ft_unreachable_reason(snow_pid remote)
     struct sk_node *live = newest >= 0 ? sk_node_table_get((uint16_t)newest) : NULL;
     bool connected = false;
     if (live && live != n) {
-        pthread_mutex_lock(&live->out_lock);
+        sk_lock_take(&live->out_lock);
         connected = live->conn != NULL;
-        pthread_mutex_unlock(&live->out_lock);
+        sk_lock_give(&live->out_lock);
     }
     return connected ? "noproc" : "noconnection";
 }

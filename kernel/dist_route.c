@@ -6,8 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <snow/node.h>
 #include <snow/snow.h>
-
 #include <snow/stf.h>
 
 #include "dist_ft.h"
@@ -284,6 +284,12 @@ static int route_down(void *ctx, snow_pid target, snow_pid watcher, snow_ref ref
     return rc == SNOW_ENOCONN ? 0 : rc;
 }
 
+static void route_stop(void *ctx)
+{
+    (void)ctx;
+    (void)snow_node_stop();
+}
+
 static const struct sk_router dist_router = {
     .size = sizeof(struct sk_router),
     .send = route_send,
@@ -294,16 +300,19 @@ static const struct sk_router dist_router = {
     .monitor = route_monitor,
     .demonitor = route_demonitor,
     .down = route_down,
+    .stop = route_stop,
 };
 
 void sk_dist_route_install(void)
 {
+    sk_dout_defer_enable(true);
     sk_router_install(&dist_router);
 }
 
 void sk_dist_route_uninstall(void)
 {
     sk_router_install(NULL);
+    sk_dout_defer_enable(false);
 }
 
 /* ---- inbound ---- */

@@ -11,6 +11,9 @@
 
 #include <snow/error.h>
 
+#include "mailbox.h"
+#include "scheduler.h"
+
 struct io_job {
     struct io_job *next;
     sk_io_fn fn;
@@ -27,7 +30,7 @@ static struct {
     struct event *wake;            /* activated once per batch of posts */
 } io = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-static _Thread_local bool on_io_thread;
+static _Thread_local bool on_io_thread __attribute__((tls_model("initial-exec")));
 static pthread_once_t evthread_once = PTHREAD_ONCE_INIT;
 
 static void io_enable_threads(void)
@@ -57,7 +60,9 @@ static void io_drain(evutil_socket_t fd, short what, void *unused)
 static void *io_main(void *unused)
 {
     on_io_thread = true;
+    sk_sched_io_pool_enter(); /* it delivers every remote message */
     event_base_loop(io.base, EVLOOP_NO_EXIT_ON_EMPTY);
+    sk_msg_pool_leave();
     on_io_thread = false;
     return NULL;
 }

@@ -91,12 +91,12 @@ struct sk_msg *sk_mbox_take(struct sk_mbox *mb, struct sk_msg *prev)
 /* Most nodes a pool keeps; beyond this they go back to malloc. */
 #define MSG_POOL_MAX 8192
 
-int sk_msg_pool_init(struct sk_msg_pool *pool, unsigned nsched)
+int sk_msg_pool_init(struct sk_msg_pool *pool, unsigned nhomes)
 {
     pool->free = NULL;
     pool->nfree = 0;
     atomic_store(&pool->back, NULL);
-    pool->out = calloc(nsched, sizeof *pool->out);
+    pool->out = calloc(nhomes, sizeof *pool->out);
     return pool->out ? 0 : SNOW_ENOMEM;
 }
 
@@ -109,21 +109,32 @@ static void msg_chain_free(struct sk_msg *m)
     }
 }
 
-void sk_msg_pool_fini(struct sk_msg_pool *pool, unsigned nsched)
+void sk_msg_pool_fini(struct sk_msg_pool *pool, unsigned nhomes)
 {
     msg_chain_free(pool->free);
     msg_chain_free(atomic_exchange(&pool->back, NULL));
-    for (unsigned i = 0; pool->out && i < nsched; i++)
+    for (unsigned i = 0; pool->out && i < nhomes; i++)
         msg_chain_free(pool->out[i].head);
     free(pool->out);
     *pool = (struct sk_msg_pool){0};
 }
 
+/* The calling thread's pool, if it owns one. */
+static _Thread_local struct sk_msg_pool *pool_mine __attribute__((tls_model("initial-exec")));
+static _Thread_local int home_mine __attribute__((tls_model("initial-exec")));
+
+void sk_msg_pool_enter(struct sk_msg_pool *pool, int home)
+{
+    pool_mine = pool;
+    home_mine = home;
+}
+
+void sk_msg_pool_leave(void) { pool_mine = NULL; }
+
 static struct sk_msg *msg_alloc(void)
 {
-    struct sk_sched *s = sk_sched_self();
-    if (s) {
-        struct sk_msg_pool *pool = &s->msgs;
+    struct sk_msg_pool *pool = pool_mine;
+    if (pool) {
         if (pool->free == NULL) {
             pool->free = atomic_exchange_explicit(&pool->back, NULL, memory_order_acquire);
             pool->nfree = 0; /* unknown length: recounted as nodes come back */
@@ -138,29 +149,30 @@ static struct sk_msg *msg_alloc(void)
     }
     struct sk_msg *m = malloc(sizeof *m);
     if (m)
-        m->home = s ? (int)s->id : -1;
+        m->home = pool ? home_mine : -1;
     return m;
 }
 
 static void msg_release(struct sk_msg *m)
 {
-    struct sk_sched *s = sk_sched_self();
-    if (s == NULL || m->home < 0 || (unsigned)m->home >= sk_scheds.n) {
+    struct sk_msg_pool *pool = pool_mine;
+    struct sk_msg_pool *home = m->home >= 0 ? sk_sched_home_pool((unsigned)m->home) : NULL;
+    if (pool == NULL || home == NULL) {
         free(m);
         return;
     }
-    if ((unsigned)m->home == s->id) {
-        if (s->msgs.nfree >= MSG_POOL_MAX) {
+    if (home == pool) {
+        if (pool->nfree >= MSG_POOL_MAX) {
             free(m);
             return;
         }
-        atomic_store_explicit(&m->next, s->msgs.free, memory_order_relaxed);
-        s->msgs.free = m;
-        s->msgs.nfree++;
+        atomic_store_explicit(&m->next, pool->free, memory_order_relaxed);
+        pool->free = m;
+        pool->nfree++;
         return;
     }
     /* Someone else's node: batch it, then hand the batch home at once. */
-    struct sk_msg_out *o = &s->msgs.out[m->home];
+    struct sk_msg_out *o = &pool->out[m->home];
     atomic_store_explicit(&m->next, o->head, memory_order_relaxed);
     o->head = m;
     if (++o->n < SK_MSG_BATCH)
@@ -168,7 +180,6 @@ static void msg_release(struct sk_msg *m)
     struct sk_msg *tail = m;
     while (atomic_load_explicit(&tail->next, memory_order_relaxed))
         tail = atomic_load_explicit(&tail->next, memory_order_relaxed);
-    struct sk_msg_pool *home = &sk_scheds.s[m->home].msgs;
     struct sk_msg *old = atomic_load_explicit(&home->back, memory_order_relaxed);
     do
         atomic_store_explicit(&tail->next, old, memory_order_relaxed);

@@ -36,7 +36,9 @@ struct sk_msg {
  * scheduler that allocated it goes straight back to that pool; one freed
  * elsewhere is batched (64 at a time) and handed back to its home with one
  * atomic push. So a steady flow between two processes does no malloc/free,
- * and no cross-thread free, per message. Plain threads use malloc/free.
+ * and no cross-thread free, per message. One more pool serves the I/O
+ * thread (it delivers every remote message); other plain threads use
+ * malloc/free.
  */
 #define SK_MSG_BATCH 64
 struct sk_msg_pool {
@@ -48,9 +50,14 @@ struct sk_msg_pool {
         unsigned n;
     } *out;                       /* per home scheduler, owner only */
 };
-int sk_msg_pool_init(struct sk_msg_pool *pool, unsigned nsched);
-/* Frees every node the pool holds (its scheduler has stopped). */
-void sk_msg_pool_fini(struct sk_msg_pool *pool, unsigned nsched);
+/* nhomes: how many pools exist (schedulers + the I/O thread's). */
+int sk_msg_pool_init(struct sk_msg_pool *pool, unsigned nhomes);
+/* Frees every node the pool holds (its owner has stopped). */
+void sk_msg_pool_fini(struct sk_msg_pool *pool, unsigned nhomes);
+/* The calling thread allocates from (and frees into) `pool`, known to
+ * others as `home`, until sk_msg_pool_leave. */
+void sk_msg_pool_enter(struct sk_msg_pool *pool, int home);
+void sk_msg_pool_leave(void);
 
 /*
  * Producers (any thread) push onto the MPSC queue (Vyukov's intrusive

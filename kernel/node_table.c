@@ -24,7 +24,6 @@ static struct sk_node *node_new(uint16_t slot, const char *name, uint32_t creati
     n->slot = slot;
     n->creation = creation;
     strncpy(n->name, name, sizeof n->name - 1);
-    pthread_mutex_init(&n->out_lock, NULL);
     pthread_mutex_init(&n->ft_lock, NULL);
     return n;
 }
@@ -38,7 +37,6 @@ int sk_node_table_set_self(const char *name, uint32_t creation)
     struct sk_node *old = atomic_exchange(&table[0], n);
     pthread_mutex_unlock(&table_lock);
     if (old) {
-        pthread_mutex_destroy(&old->out_lock);
         pthread_mutex_destroy(&old->ft_lock);
         free(old);
     }
@@ -95,7 +93,7 @@ static _Thread_local struct {
     unsigned gen;
     int slot;
     char name[256];
-} find_cache = {.slot = -1};
+} find_cache __attribute__((tls_model("initial-exec"))) = {.slot = -1};
 
 int sk_node_table_find(const char *name)
 {
@@ -128,7 +126,6 @@ void sk_node_table_reset(void)
             sk_idset_free(&n->links);
             sk_idset_free(&n->mons_out);
             sk_idset_free(&n->mons_in);
-            pthread_mutex_destroy(&n->out_lock);
             pthread_mutex_destroy(&n->ft_lock);
             free(n);
         }

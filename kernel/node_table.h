@@ -11,6 +11,7 @@
 
 #include "bytes.h"
 #include "idset.h"
+#include "lock.h"
 
 struct snow_conn;
 
@@ -31,10 +32,14 @@ struct sk_node {
      * appended to `out` under out_lock and handed to the transport by the
      * I/O thread. `conn` is the live connection (NULL: not connected, and
      * sends fail with SNOW_ENOCONN); it is set and cleared by the I/O
-     * thread under out_lock, so a sender never sees a freed connection. */
-    pthread_mutex_t out_lock;
+     * thread under out_lock, so a sender never sees a freed connection.
+     * A spinlock: held for one memcpy or a buffer swap, and a sleeping
+     * mutex made the sender pay a futex wake-up (and often lose its core)
+     * whenever the I/O thread came to swap. */
+    struct sk_lock out_lock;
     struct sk_buf out;
-    bool flush_posted;              /* a flush job is queued on the I/O thread */
+    bool flush_posted;              /* a flush job is queued on the I/O thread, */
+    bool flush_deferred;            /* or will be at a scheduler's slice end */
     atomic_bool busy;               /* out is over the busy limit (read without the lock) */
     struct snow_conn *conn;
     /* What a lost connection must signal (FT-03), under ft_lock:

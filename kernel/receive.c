@@ -59,7 +59,9 @@ int snow_receive_match(snow_match_fn pred, void *ctx, int64_t timeout_ms, snow_t
         return SNOW_ENOTPROC;
     if (out == NULL)
         return SNOW_EINVAL;
-    uint64_t deadline = timeout_ms > 0 ? sk_deadline(timeout_ms) : 0;
+    /* The clock starts when we first have to wait (as Erlang's `after`):
+     * a receive that finds its message reads no clock. */
+    uint64_t deadline = 0;
     struct sk_msg *prev = NULL; /* last message already rejected by pred */
     for (;;) {
         atomic_store_explicit(&p->state, SK_P_RUNNING, memory_order_seq_cst);
@@ -80,6 +82,8 @@ int snow_receive_match(snow_match_fn pred, void *ctx, int64_t timeout_ms, snow_t
         }
         if (timeout_ms == 0)
             return SNOW_ETIMEDOUT;
+        if (timeout_ms > 0 && deadline == 0)
+            deadline = sk_deadline(timeout_ms);
         if (sk_proc_wait(p, deadline))
             return SNOW_ETIMEDOUT;
     }

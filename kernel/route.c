@@ -57,10 +57,30 @@ int sk_router_install(const struct sk_router *r)
 
 static inline const struct sk_router *route(void) { return atomic_load(&route_cur); }
 
+void sk_route_stop(void)
+{
+    const struct sk_router *r = route();
+    if (r->stop)
+        r->stop(r->ctx);
+}
+
+/* A remote send costs a reduction like a local one: a process that only
+ * sends still yields, and its deferred flushes get posted. */
+static int route_charge(int rc)
+{
+    struct sk_proc *self = sk_proc_self();
+    if (self)
+        sk_proc_reduce(self, 1);
+    return rc;
+}
+
 int sk_route_send(snow_pid from, snow_pid to, const snow_term *msg)
-{ const struct sk_router *r = route(); return r->send(r->ctx, from, to, msg); }
+{ const struct sk_router *r = route(); return route_charge(r->send(r->ctx, from, to, msg)); }
 int sk_route_send_named(snow_pid from, const char *name, const char *node, const snow_term *msg)
-{ const struct sk_router *r = route(); return r->send_named(r->ctx, from, name, node, msg); }
+{
+    const struct sk_router *r = route();
+    return route_charge(r->send_named(r->ctx, from, name, node, msg));
+}
 int sk_route_link(snow_pid local, snow_pid remote)
 { const struct sk_router *r = route(); return r->link(r->ctx, local, remote); }
 int sk_route_unlink(snow_pid local, snow_pid remote)

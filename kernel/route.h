@@ -42,6 +42,11 @@
  *                                       died).
  *   down(ctx, target, watcher, ref, reason) local `target` died and remote
  *                                       `watcher` monitored it with `ref`.
+ *   stop(ctx)                           optional (may be NULL): snow_shutdown
+ *                                       calls it first, on the calling plain
+ *                                       thread, so the dist layer stops its
+ *                                       node (and I/O thread) while the
+ *                                       schedulers still run.
  *
  * A return value other than 0 is handed back to the caller of the public
  * call where there is one (snow_send, snow_link, snow_kill, snow_monitor,
@@ -71,6 +76,7 @@ struct sk_router {
     int (*demonitor)(void *ctx, snow_pid watcher, snow_pid target, snow_ref ref);
     int (*down)(void *ctx, snow_pid target, snow_pid watcher, snow_ref ref,
                 const snow_term *reason);
+    void (*stop)(void *ctx);
 };
 
 /* Installs `r` (copied; NULL = the default). Every slot must be non-NULL.
@@ -115,6 +121,7 @@ int sk_proc_spawn_for(snow_proc_fn fn, const snow_term *arg, snow_pid link_to,
                       void (*before_run)(void *ctx, snow_pid pid), void *ctx, snow_pid *out);
 
 /* ---- kernel-side wrappers (call the installed router) ---- */
+void sk_route_stop(void);
 int sk_route_send(snow_pid from, snow_pid to, const snow_term *msg);
 int sk_route_send_named(snow_pid from, const char *name, const char *node, const snow_term *msg);
 int sk_route_link(snow_pid local, snow_pid remote);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "proc.h"
+#include "route.h"
 #include "scheduler.h"
 #include "stack.h"
 
@@ -112,6 +113,7 @@ int snow_shutdown(void)
     int expect = RT_RUNNING;
     if (!atomic_compare_exchange_strong(&rt_state, &expect, RT_STOPPING))
         return SNOW_ESTATE;
+    sk_route_stop(); /* a running node stops first (include/snow/node.h) */
     /* Every process gets an untrappable `shutdown` at its next receive or
      * sleep; repeat for processes that a dying one started meanwhile. */
     while (atomic_load(&sk_live) > 0) {

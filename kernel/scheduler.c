@@ -14,6 +14,7 @@
 
 struct sk_sched_set sk_scheds;
 bool sk_sched_pinned;
+void (*_Atomic sk_sched_slice_hook)(void);
 
 /* Read through a non-inlined accessor: a process may resume on another
  * thread, and a compiler must not reuse a TLS address computed before a
@@ -140,6 +141,7 @@ void sk_proc_wake(struct sk_proc *p)
 void sk_proc_reduce_slow(struct sk_proc *p)
 {
     p->reds = SK_REDUCTIONS;
+    sk_sched_slice_end();
     struct sk_sched *s = p->sched;
     uint64_t next = atomic_load_explicit(&s->timer_next, memory_order_relaxed);
     /* Yield to queued processes, and to due timers: they only fire from
@@ -353,6 +355,7 @@ static void *sched_main(void *arg)
 {
     struct sk_sched *s = arg;
     sched_tls = s;
+    sk_msg_pool_enter(&s->msgs, (int)s->id);
 #ifdef SNOW_TSAN
     s->tsan_fiber = __tsan_get_current_fiber();
 #endif
@@ -375,6 +378,7 @@ static void *sched_main(void *arg)
         if (p == NULL) {
             if (atomic_load_explicit(&s->rq_len, memory_order_relaxed) == 0) {
                 sk_timers_run(s);
+                sk_sched_slice_end(); /* never sleep on a deferred flush */
                 sched_park(s);
             }
             continue;
@@ -385,10 +389,25 @@ static void *sched_main(void *arg)
         p->reds = SK_REDUCTIONS;
         sched_switch_in(s, p);
         sched_after(s, p);
+        sk_sched_slice_end(); /* the exit path may have sent too */
     }
     sk_stack_cache_flush(&s->stacks);
     sched_tls = NULL;
+    sk_msg_pool_leave();
     return NULL;
+}
+
+struct sk_msg_pool *sk_sched_home_pool(unsigned home)
+{
+    if (home < sk_scheds.n)
+        return &sk_scheds.s[home].msgs;
+    return home == sk_scheds.n ? &sk_scheds.io_msgs : NULL;
+}
+
+void sk_sched_io_pool_enter(void)
+{
+    if (sk_scheds.n > 0)
+        sk_msg_pool_enter(&sk_scheds.io_msgs, (int)sk_scheds.n);
 }
 
 int sk_sched_start(unsigned n)
@@ -398,6 +417,11 @@ int sk_sched_start(unsigned n)
     sk_scheds.s = calloc(n, sizeof *sk_scheds.s);
     if (sk_scheds.s == NULL)
         return SNOW_ENOMEM;
+    if (sk_msg_pool_init(&sk_scheds.io_msgs, n + 1) < 0) {
+        free(sk_scheds.s);
+        sk_scheds.s = NULL;
+        return SNOW_ENOMEM;
+    }
     sk_scheds.n = n;
     atomic_store(&sk_scheds.rr, 0);
     atomic_store(&sk_scheds.nparked, 0);
@@ -406,10 +430,11 @@ int sk_sched_start(unsigned n)
         struct sk_sched *s = &sk_scheds.s[i];
         s->id = i;
         s->stacks.size = sk_stack_round(0);
-        if (sk_msg_pool_init(&s->msgs, n) < 0) {
+        if (sk_msg_pool_init(&s->msgs, n + 1) < 0) {
             sk_scheds.n = 0; /* no thread started yet */
+            sk_msg_pool_fini(&sk_scheds.io_msgs, n + 1);
             for (unsigned k = 0; k < i; k++)
-                sk_msg_pool_fini(&sk_scheds.s[k].msgs, n);
+                sk_msg_pool_fini(&sk_scheds.s[k].msgs, n + 1);
             free(sk_scheds.s);
             sk_scheds.s = NULL;
             return SNOW_ENOMEM;
@@ -446,7 +471,8 @@ void sk_sched_stop(void)
         pthread_cond_destroy(&s->cv);
     }
     for (unsigned i = 0; i < sk_scheds.n; i++)
-        sk_msg_pool_fini(&sk_scheds.s[i].msgs, sk_scheds.n);
+        sk_msg_pool_fini(&sk_scheds.s[i].msgs, sk_scheds.n + 1);
+    sk_msg_pool_fini(&sk_scheds.io_msgs, sk_scheds.n + 1);
     free(sk_scheds.s);
     sk_scheds.s = NULL;
     sk_scheds.n = 0;

@@ -53,6 +53,8 @@ struct sk_sched_set {
     _Atomic unsigned rr;       /* round-robin placement from plain threads */
     _Atomic int nparked;
     _Atomic bool stopping;
+    /* Message nodes of the I/O thread, the one busy plain thread: home n. */
+    struct sk_msg_pool io_msgs;
 };
 extern struct sk_sched_set sk_scheds;
 /* false (default): a process woken by a process runs on the waker's
@@ -62,7 +64,25 @@ extern struct sk_sched_set sk_scheds;
  * threads. Set before snow_init. */
 extern bool sk_sched_pinned;
 
+/* Called on a scheduler thread when a time slice ends and when a process
+ * has used up its reductions: the dist layer posts the socket flushes its
+ * sends deferred, so a burst of sends costs one I/O wake-up, not one per
+ * message. NULL (default): nothing to do. */
+extern void (*_Atomic sk_sched_slice_hook)(void);
+static inline void sk_sched_slice_end(void)
+{
+    void (*hook)(void) = atomic_load_explicit(&sk_sched_slice_hook, memory_order_relaxed);
+    if (hook)
+        hook();
+}
+
 int sk_sched_start(unsigned n);
+/* The message pool known as `home` (0..n-1: schedulers, n: I/O thread),
+ * NULL if there is none. */
+struct sk_msg_pool *sk_sched_home_pool(unsigned home);
+/* The I/O thread uses the pool of home n while the schedulers run (the
+ * node stops before they do: snow_shutdown). */
+void sk_sched_io_pool_enter(void);
 /* Stops and joins every scheduler thread (no process may be alive). */
 void sk_sched_stop(void);
 

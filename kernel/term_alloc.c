@@ -3,6 +3,7 @@
 #include "term_impl.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 /*
@@ -13,6 +14,13 @@
  * thread simply joins that thread's list. A thread's lists are returned to
  * malloc when it exits. Sanitizer builds skip the cache so ASan still sees
  * every use-after-free.
+ *
+ * Messages mostly flow one way between threads (the I/O thread decodes,
+ * a scheduler frees): the producer's list is always empty and the
+ * consumer's always full, and both would fall through to malloc, which
+ * then takes its arena locks on every call (measured: 35% of a receiving
+ * node's CPU). So a full list hands a batch of SK_ALLOC_BATCH blocks to a
+ * shared depot, and an empty one takes a batch back: one lock per batch.
  */
 #if SK_ALLOC_CACHE
 _Thread_local struct sk_alloc_cache sk_alloc_cache;
@@ -34,6 +42,65 @@ static void alloc_flush(void *arg)
     c->registered = false; /* a later free re-registers (destructors repeat) */
 }
 
+/* Per class, a bounded stack of batches (each a chain of SK_ALLOC_BATCH
+ * blocks linked through next_free). Past the bound, batches go to free(). */
+#define DEPOT_BATCHES 64
+static struct {
+    pthread_mutex_t mu;
+    _Atomic unsigned n[SK_ALLOC_CLASSES]; /* read unlocked as a hint */
+    snow_term *batch[SK_ALLOC_CLASSES][DEPOT_BATCHES];
+} depot = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static void chain_free(snow_term *t)
+{
+    while (t != NULL) {
+        snow_term *next = t->u.next_free;
+        free(t);
+        t = next;
+    }
+}
+
+void sk_alloc_spill(struct sk_alloc_class *k, unsigned cls)
+{
+    snow_term *first = k->head, *last = first;
+    for (unsigned i = 1; i < SK_ALLOC_BATCH; i++)
+        last = last->u.next_free;
+    k->head = last->u.next_free;
+    k->count -= SK_ALLOC_BATCH;
+    last->u.next_free = NULL;
+    pthread_mutex_lock(&depot.mu);
+    unsigned n = atomic_load_explicit(&depot.n[cls], memory_order_relaxed);
+    bool kept = n < DEPOT_BATCHES;
+    if (kept) {
+        depot.batch[cls][n] = first;
+        atomic_store_explicit(&depot.n[cls], n + 1, memory_order_relaxed);
+    }
+    pthread_mutex_unlock(&depot.mu);
+    if (!kept)
+        chain_free(first);
+}
+
+/* An empty class list refills from the depot; false if it has nothing. */
+static bool alloc_refill(struct sk_alloc_class *k, unsigned cls)
+{
+    /* unlocked peek: a stale zero only costs one malloc */
+    if (atomic_load_explicit(&depot.n[cls], memory_order_relaxed) == 0)
+        return false;
+    snow_term *got = NULL;
+    pthread_mutex_lock(&depot.mu);
+    unsigned n = atomic_load_explicit(&depot.n[cls], memory_order_relaxed);
+    if (n > 0) {
+        got = depot.batch[cls][n - 1];
+        atomic_store_explicit(&depot.n[cls], n - 1, memory_order_relaxed);
+    }
+    pthread_mutex_unlock(&depot.mu);
+    if (got == NULL)
+        return false;
+    k->head = got;
+    k->count = SK_ALLOC_BATCH;
+    return true;
+}
+
 static void alloc_key_init(void) { alloc_key_ok = pthread_key_create(&alloc_key, alloc_flush) == 0; }
 
 /* The first cached free on a thread arranges the flush at thread exit. */
@@ -53,6 +120,11 @@ snow_term *sk_term_alloc_slow(enum snow_type type, size_t body)
     snow_term *t;
     if (body <= (SK_ALLOC_CLASSES - 1) * 16) {
         c = body <= 32 ? 2 : (body + 15) >> 4;
+#if SK_ALLOC_CACHE
+        struct sk_alloc_class *k = &sk_alloc_cache.cls[c];
+        if (k->head == NULL && alloc_refill(k, (unsigned)c))
+            return sk_term_alloc(type, body);
+#endif
         t = malloc(c << 4);
     } else {
         c = 0;

@@ -133,6 +133,7 @@ bool sk_utf8_valid(const char *s, size_t len);
 #endif
 #define SK_ALLOC_CLASSES 16 /* class c holds blocks of c * 16 bytes, 2..15 */
 #define SK_ALLOC_KEEP 256   /* blocks kept per class per thread */
+#define SK_ALLOC_BATCH 128  /* blocks moved to or from the shared depot at once */
 
 struct sk_alloc_class {
     snow_term *head;
@@ -146,6 +147,8 @@ struct sk_alloc_cache {
  * would cost a __tls_get_addr call per allocation. */
 extern _Thread_local struct sk_alloc_cache sk_alloc_cache __attribute__((tls_model("initial-exec")));
 bool sk_alloc_register(struct sk_alloc_cache *c);
+/* A full class list hands SK_ALLOC_BATCH blocks to the shared depot. */
+void sk_alloc_spill(struct sk_alloc_class *k, unsigned cls);
 snow_term *sk_term_alloc_slow(enum snow_type type, size_t body);
 
 static inline void sk_term_init(snow_term *t, enum snow_type type, unsigned cls)
@@ -182,9 +185,10 @@ static inline void sk_term_free(snow_term *t)
         return;
 #if SK_ALLOC_CACHE
     struct sk_alloc_cache *c = &sk_alloc_cache;
-    if (t->cls != 0 && c->cls[t->cls].count < SK_ALLOC_KEEP &&
-        (c->registered || sk_alloc_register(c))) {
+    if (t->cls != 0 && (c->registered || sk_alloc_register(c))) {
         struct sk_alloc_class *k = &c->cls[t->cls];
+        if (k->count >= SK_ALLOC_KEEP)
+            sk_alloc_spill(k, t->cls);
         t->u.next_free = k->head;
         k->head = t;
         k->count++;
