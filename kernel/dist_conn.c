@@ -252,8 +252,13 @@ static int dconn_start_auth(snow_conn *c)
 {
     uint8_t binding[32];
     size_t blen = 0;
-    if (sk_dp_binding(c, c->cs, binding, sizeof binding) == 0)
+    int brc = sk_dp_binding(c, c->cs, binding, sizeof binding);
+    if (brc == 0) {
         blen = sizeof binding;
+    } else if (brc != SNOW_ENOTSUP) { /* a TLS channel must not be treated as plain */
+        sk_dconn_close(c, SNOW_EAUTH, "no channel binding: %s", snow_strerror(brc));
+        return brc;
+    }
     struct snow_auth_params p = {
         .size = sizeof p,
         .role = c->initiator ? SNOW_AUTH_INITIATOR : SNOW_AUTH_ACCEPTOR,

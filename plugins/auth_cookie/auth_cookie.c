@@ -18,7 +18,15 @@
  *   3 PROOF_I      initiator -> acceptor  HMAC(cookie, L_I || nonce_A || ctx)
  *   4 PROOF_A      acceptor -> initiator  HMAC(cookie, L_A || nonce_I || ctx)
  *   5 REJECT       either way             reason text (at most 200 bytes)
+ *   6 BOUND_PROOF_I initiator -> acceptor nonce_I || HMAC(cookie, L_I || nonce_I || ctx)
  * ctx = len16 initiator name || len16 acceptor name || len16 channel binding.
+ *
+ * With a channel binding (TLS), the initiator opens with BOUND_PROOF_I and
+ * the acceptor answers PROOF_A: one round trip instead of two. The binding
+ * is a secret unique to this TLS session, to which the acceptor contributed
+ * fresh randomness, so it does the acceptor's nonce's job (a proof from
+ * another session never verifies). Without a binding (plain TCP) the four
+ * messages above run as listed.
  *
  * The initiator proves first, so a listening node never hands a stranger a
  * proof to attack offline. Each side proves over the other's fresh nonce
@@ -43,6 +51,7 @@ enum auth_msg {
     AUTH_PROOF_I = 3,
     AUTH_PROOF_A = 4,
     AUTH_REJECT = 5,
+    AUTH_BOUND_PROOF_I = 6,
 };
 
 static const char auth_label_i[] = "snow auth_cookie v1 initiator proof";
@@ -73,6 +82,7 @@ struct auth_hs {
     unsigned char peer_nonce[AUTH_NONCE];
     unsigned char ctxbuf[AUTH_CTX_MAX];
     size_t ctx_len;
+    bool bound;                        /* ctx holds a channel binding */
     char peer[AUTH_NAME_MAX + 1];
 };
 
@@ -113,6 +123,7 @@ static int auth_start(void *state, snow_conn *c, const struct snow_auth_params *
     hs->ctx_len = auth_put(hs->ctxbuf, ini, strlen(ini));
     hs->ctx_len += auth_put(hs->ctxbuf + hs->ctx_len, acc, strlen(acc));
     hs->ctx_len += auth_put(hs->ctxbuf + hs->ctx_len, p->binding, lb);
+    hs->bound = lb > 0;
     if (gnutls_rnd(GNUTLS_RND_NONCE, hs->my_nonce, AUTH_NONCE) < 0) {
         free(hs);
         return SNOW_EPLUGIN;
@@ -195,12 +206,12 @@ static int auth_expect(const unsigned char *in, size_t inlen, enum auth_msg want
     return 0;
 }
 
-/* Verify the peer's proof over our nonce, in constant time. */
-static int auth_verify(struct auth_hs *hs, const char *label, const unsigned char *mac,
-                       char *reason, size_t rlen)
+/* Verify the peer's proof over `nonce`, in constant time. */
+static int auth_verify(struct auth_hs *hs, const char *label, const unsigned char *nonce,
+                       const unsigned char *mac, char *reason, size_t rlen)
 {
     unsigned char want[AUTH_MAC];
-    int rc = auth_proof(hs, label, hs->my_nonce, want);
+    int rc = auth_proof(hs, label, nonce, want);
     if (rc != 0) {
         snprintf(reason, rlen, "HMAC-SHA256 unavailable");
         return rc;
@@ -213,6 +224,48 @@ static int auth_verify(struct auth_hs *hs, const char *label, const unsigned cha
         return SNOW_EAUTH;
     }
     return 0;
+}
+
+/* Acceptor: checks the initiator's proof (over `nonce`) and answers with
+ * PROOF_A over the initiator's nonce, or REJECT so both ends log the cause. */
+static int auth_accept_proof(struct auth_state *as, struct auth_hs *hs, const unsigned char *nonce,
+                             const unsigned char *peer_mac, unsigned char *out, size_t *outlen,
+                             char *reason, size_t rlen)
+{
+    unsigned char mac[AUTH_MAC];
+    int rc;
+    hs->phase = AUTH_DONE;
+    if ((rc = auth_cookie(as, hs, reason, rlen)) != 0 ||
+        (rc = auth_verify(hs, auth_label_i, nonce, peer_mac, reason, rlen)) != 0) {
+        static const char why[] = "cookie proof not accepted";
+        *outlen = auth_msg(out, AUTH_REJECT, why, sizeof why - 1);
+        return rc;
+    }
+    if ((rc = auth_proof(hs, auth_label_a, hs->peer_nonce, mac)) != 0)
+        return rc;
+    *outlen = auth_msg(out, AUTH_PROOF_A, mac, AUTH_MAC);
+    return SNOW_AUTH_ACCEPT;
+}
+
+/* Acceptor, bound flow: BOUND_PROOF_I carries the initiator's nonce and its
+ * proof over that nonce and the binding. */
+static int auth_on_bound_proof(struct auth_state *as, struct auth_hs *hs, const unsigned char *in,
+                               size_t inlen, unsigned char *out, size_t *outlen, char *reason,
+                               size_t rlen)
+{
+    int rc = auth_expect(in, inlen, AUTH_BOUND_PROOF_I, AUTH_NONCE + AUTH_MAC, reason, rlen);
+    if (rc != 0)
+        return rc;
+    if (!hs->bound) { /* the initiator is on a TLS channel and we are not: a relay */
+        static const char why[] = "proof bound to a TLS channel this side does not have";
+        snprintf(reason, rlen, "%s (%s, or a relay)", why, hs->peer);
+        *outlen = auth_msg(out, AUTH_REJECT, why, sizeof why - 1);
+        hs->phase = AUTH_DONE;
+        return SNOW_EAUTH;
+    }
+    memcpy(hs->peer_nonce, in + 2, AUTH_NONCE);
+    return auth_accept_proof(as, hs, hs->peer_nonce, in + 2 + AUTH_NONCE, out, outlen, reason,
+                             rlen);
 }
 
 static int auth_step(void *state, void *hsp, const void *inv, size_t inlen, void *outv,
@@ -229,10 +282,23 @@ static int auth_step(void *state, void *hsp, const void *inv, size_t inlen, void
         return SNOW_EINVAL;
     switch (hs->phase) {
     case AUTH_START:
+        if (hs->bound) {
+            unsigned char body[AUTH_NONCE + AUTH_MAC];
+            if ((rc = auth_cookie(as, hs, reason, rlen)) != 0 ||
+                (rc = auth_proof(hs, auth_label_i, hs->my_nonce, mac)) != 0)
+                return rc;
+            memcpy(body, hs->my_nonce, AUTH_NONCE);
+            memcpy(body + AUTH_NONCE, mac, AUTH_MAC);
+            *outlen = auth_msg(out, AUTH_BOUND_PROOF_I, body, sizeof body);
+            hs->phase = AUTH_WAIT_PROOF_A;
+            return SNOW_AUTH_CONTINUE;
+        }
         *outlen = auth_msg(out, AUTH_CHALLENGE_I, hs->my_nonce, AUTH_NONCE);
         hs->phase = AUTH_WAIT_CHAL_A;
         return SNOW_AUTH_CONTINUE;
     case AUTH_WAIT_CHAL_I:
+        if (in != NULL && inlen >= 2 && in[0] == AUTH_VERSION && in[1] == AUTH_BOUND_PROOF_I)
+            return auth_on_bound_proof(as, hs, in, inlen, out, outlen, reason, rlen);
         if ((rc = auth_expect(in, inlen, AUTH_CHALLENGE_I, AUTH_NONCE, reason, rlen)) != 0)
             return rc;
         memcpy(hs->peer_nonce, in + 2, AUTH_NONCE);
@@ -250,23 +316,12 @@ static int auth_step(void *state, void *hsp, const void *inv, size_t inlen, void
         hs->phase = AUTH_WAIT_PROOF_A;
         return SNOW_AUTH_CONTINUE;
     case AUTH_WAIT_PROOF_I:
-        if ((rc = auth_expect(in, inlen, AUTH_PROOF_I, AUTH_MAC, reason, rlen)) != 0 ||
-            (rc = auth_cookie(as, hs, reason, rlen)) != 0 ||
-            (rc = auth_verify(hs, auth_label_i, in + 2, reason, rlen)) != 0) {
-            /* Tell the initiator why, so both ends log the same cause. */
-            static const char why[] = "cookie proof not accepted";
-            *outlen = auth_msg(out, AUTH_REJECT, why, sizeof why - 1);
-            hs->phase = AUTH_DONE;
+        if ((rc = auth_expect(in, inlen, AUTH_PROOF_I, AUTH_MAC, reason, rlen)) != 0)
             return rc;
-        }
-        if ((rc = auth_proof(hs, auth_label_a, hs->peer_nonce, mac)) != 0)
-            return rc;
-        *outlen = auth_msg(out, AUTH_PROOF_A, mac, AUTH_MAC);
-        hs->phase = AUTH_DONE;
-        return SNOW_AUTH_ACCEPT;
+        return auth_accept_proof(as, hs, hs->my_nonce, in + 2, out, outlen, reason, rlen);
     case AUTH_WAIT_PROOF_A:
         if ((rc = auth_expect(in, inlen, AUTH_PROOF_A, AUTH_MAC, reason, rlen)) != 0 ||
-            (rc = auth_verify(hs, auth_label_a, in + 2, reason, rlen)) != 0)
+            (rc = auth_verify(hs, auth_label_a, hs->my_nonce, in + 2, reason, rlen)) != 0)
             return rc;
         hs->phase = AUTH_DONE;
         return SNOW_AUTH_ACCEPT;
