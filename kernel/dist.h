@@ -129,6 +129,9 @@ void sk_dout_flush(snow_conn *c);
 
 /* ---- frames once up (I/O thread) ---- */
 int sk_dist_dispatch(snow_conn *c, unsigned type, const uint8_t *body, size_t len);
+/* Delivers the messages dispatch has collected (end of a read, or before a
+ * connection's loss is signalled). I/O thread. */
+void sk_dist_dispatch_flush(void);
 /* Mesh: send our peer list on c / act on a peer list. */
 void sk_dist_send_peers(snow_conn *c);
 int sk_dist_on_peers(snow_conn *c, const uint8_t *body, size_t len);

@@ -84,6 +84,7 @@ static void dconn_finish(snow_conn *c, int code, const char *reason, bool transp
         return;
     enum sk_conn_state was = c->state;
     c->state = SK_CONN_CLOSED;
+    sk_dist_dispatch_flush(); /* what arrived before the loss comes first */
     if (c->auth_hs) {
         sk_dp_auth_end(c->auth_hs);
         c->auth_hs = NULL;
@@ -415,6 +416,7 @@ int sk_dist_conn_recv(snow_conn *c, const void *data, size_t len)
     c->last_recv_ns = sk_now_ns();
     c->in_recv = true;
     int rc = sk_frame_feed(&c->parser, data, len, dconn_on_frame, c);
+    sk_dist_dispatch_flush();
     c->in_recv = false;
     if (rc == SNOW_EMSGSIZE || rc == SNOW_EPROTO || rc == SNOW_ENOMEM) {
         sk_log(SK_LOG_WARN, "SNOW-DIST-BADFRAME", "peer %s (%s): %s",

@@ -347,12 +347,23 @@ static snow_term *reason_atom(const char *name)
     return snow_atom(name);
 }
 
+/* Messages decoded on the I/O thread, handed over in runs per receiver. */
+static struct sk_deliver_batch route_batch;
+
+void sk_dist_dispatch_flush(void)
+{
+    if (route_batch.n > 0)
+        sk_deliver_batch_flush(&route_batch);
+}
+
 int sk_dist_dispatch(snow_conn *c, unsigned type, const uint8_t *body, size_t len)
 {
     uint64_t remote_slot = (uint64_t)c->node->slot << SNOW_NODE_SHIFT;
     struct sk_reader r;
     sk_reader_init(&r, body, len);
     snow_term *t = NULL;
+    if (type != SK_F_SEND && type != SK_F_SEND_NAMED)
+        sk_dist_dispatch_flush(); /* messages before signals, as they were sent */
     switch (type) {
     case SK_F_SEND: {
         uint64_t to = sk_read_u64(&r);
@@ -360,7 +371,7 @@ int sk_dist_dispatch(snow_conn *c, unsigned type, const uint8_t *body, size_t le
             return sk_dist_bad_frame(c, type, "bad destination");
         if (sk_dist_frame_term(c, type, r.p, r.left, &t) != 0)
             return SNOW_ECLOSED;
-        sk_deliver_msg(to, t); /* a dead pid drops it, as in Erlang */
+        sk_deliver_batch_add(&route_batch, to, t); /* a dead pid drops it, as in Erlang */
         return 0;
     }
     case SK_F_SEND_NAMED: {
@@ -373,7 +384,7 @@ int sk_dist_dispatch(snow_conn *c, unsigned type, const uint8_t *body, size_t le
         nbuf[nl] = '\0';
         if (sk_dist_frame_term(c, type, r.p, r.left, &t) != 0)
             return SNOW_ECLOSED;
-        sk_deliver_named(nbuf, t);
+        sk_deliver_batch_named(&route_batch, nbuf, t);
         return 0;
     }
     case SK_F_LINK:

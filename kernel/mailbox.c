@@ -23,8 +23,13 @@ void sk_mbox_init(struct sk_mbox *mb)
 void sk_mbox_push(struct sk_mbox *mb, struct sk_msg *m)
 {
     atomic_store_explicit(&m->next, NULL, memory_order_relaxed);
-    struct sk_msg *prev = atomic_exchange_explicit(&mb->tail, m, memory_order_acq_rel);
-    atomic_store_explicit(&prev->next, m, memory_order_release);
+    sk_mbox_push_chain(mb, m, m);
+}
+
+void sk_mbox_push_chain(struct sk_mbox *mb, struct sk_msg *first, struct sk_msg *last)
+{
+    struct sk_msg *prev = atomic_exchange_explicit(&mb->tail, last, memory_order_acq_rel);
+    atomic_store_explicit(&prev->next, first, memory_order_release);
 }
 
 struct sk_msg *sk_mbox_pop(struct sk_mbox *mb, bool wait)

@@ -77,6 +77,8 @@ void sk_mbox_init(struct sk_mbox *mb);
 
 /* Any thread. */
 void sk_mbox_push(struct sk_mbox *mb, struct sk_msg *m);
+/* Pushes first..last, already linked through next (last->next NULL). */
+void sk_mbox_push_chain(struct sk_mbox *mb, struct sk_msg *first, struct sk_msg *last);
 
 /* Owner only: next node in push order, or NULL. With `wait`, a push that is
  * half-done (another thread between its two steps) is waited for; without

@@ -95,6 +95,24 @@ int sk_router_install(const struct sk_router *r);
  * layer with sk_deliver_named). */
 int sk_deliver_msg(snow_pid to, snow_term *msg);
 int sk_deliver_named(const char *name, snow_term *msg);
+/* The same, collected into runs per receiver (kernel/deliver_batch.c):
+ * add steals msg (a dead or unknown receiver drops it, as in Erlang);
+ * flush delivers every run. Flush before delivering anything else (a
+ * signal, a spawn) so each sender's order holds; one batch per thread. */
+#define SK_BATCH_DESTS 8
+struct sk_msg;
+struct sk_batch_dest {
+    snow_pid to;
+    struct sk_msg *first, *last;
+    unsigned n;
+};
+struct sk_deliver_batch {
+    unsigned n;
+    struct sk_batch_dest dest[SK_BATCH_DESTS];
+};
+int sk_deliver_batch_add(struct sk_deliver_batch *b, snow_pid to, snow_term *msg);
+int sk_deliver_batch_named(struct sk_deliver_batch *b, const char *name, snow_term *msg);
+void sk_deliver_batch_flush(struct sk_deliver_batch *b);
 /* An exit signal from remote `from`. link=true: `from` was linked and died
  * (the local half of the link is removed; ignored if no longer linked);
  * link=false: an exit/2-style signal (reason `kill` is untrappable). Use

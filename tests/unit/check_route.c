@@ -244,6 +244,66 @@ START_TEST(inbound_signals)
 }
 END_TEST
 
+/* ---- inbound runs (deliver_batch.c) ---- */
+
+#define BATCH_MSGS 150 /* more than one run of 64 */
+
+static void body_count_in_order(const snow_term *arg)
+{
+    (void)arg;
+    for (int64_t i = 0; i < BATCH_MSGS; i++) {
+        snow_term *m = rt_recv(10000);
+        int64_t v = -1;
+        RT_CHECK(snow_term_int(m, &v) == 0);
+        if (v != i)
+            ck_abort_msg("message %lld arrived as number %lld", (long long)v, (long long)i);
+        snow_term_release(m);
+    }
+    snow_term *extra;
+    RT_CHECK(snow_receive(50, &extra) == SNOW_ETIMEDOUT); /* nothing twice */
+    rt_ok();
+}
+
+START_TEST(batched_delivery_keeps_order)
+{
+    rt_start(2);
+    snow_pid rx, gone;
+    ck_assert_snow_ok(snow_spawn(body_count_in_order, NULL, &rx));
+    ck_assert_snow_ok(snow_spawn(body_wait_then, NULL, &gone));
+    ck_assert_snow_ok(snow_send(gone, snow_atom("bye")));
+    ck_assert_snow_ok(snow_join(gone, 10000, NULL));
+    ck_assert_snow_ok(snow_register("counter", rx));
+    struct sk_deliver_batch b = {0};
+    for (int64_t i = 0; i < BATCH_MSGS; i++) {
+        /* by pid and by name, into one run; every 10th message also goes
+         * to more dead receivers than the batch has room for */
+        int rc = i % 2 ? sk_deliver_batch_add(&b, rx, snow_int(i))
+                       : sk_deliver_batch_named(&b, "counter", snow_int(i));
+        ck_assert_snow_ok(rc);
+        for (unsigned k = 0; i % 10 == 0 && k < SK_BATCH_DESTS + 1; k++)
+            ck_assert_snow_ok(sk_deliver_batch_add(&b, gone + ((snow_pid)k << 30), snow_int(-1)));
+    }
+    ck_assert_snow_err(sk_deliver_batch_named(&b, "nobody", snow_int(0)), SNOW_ENOPROC);
+    /* A receiver whose run just went out (64 messages) stays in the table,
+     * empty: flushing must not push an empty run. */
+    snow_pid rx2;
+    ck_assert_snow_ok(snow_spawn(body_wait_then, NULL, &rx2));
+    sk_deliver_batch_flush(&b);
+    for (int i = 0; i < 64; i++)
+        ck_assert_snow_ok(sk_deliver_batch_add(&b, rx2, snow_int(i)));
+    ck_assert_uint_eq(b.n, 1);
+    sk_deliver_batch_flush(&b);
+    ck_assert_snow_ok(snow_join(rx2, 10000, NULL));
+    sk_deliver_batch_flush(&b);
+    ck_assert_uint_eq(b.n, 0);
+    snow_term *why;
+    ck_assert_snow_ok(snow_join(rx, 20000, &why));
+    ck_assert(snow_term_is_atom(why, "ok"));
+    snow_term_release(why);
+    rt_stop();
+}
+END_TEST
+
 Suite *snow_test_suite(void)
 {
     Suite *s = suite_create("route");
@@ -254,6 +314,7 @@ Suite *snow_test_suite(void)
         {"default_router_is_not_connected", default_router_is_not_connected},
         {"router_gets_remote_operations", router_gets_remote_operations},
         {"inbound_signals", inbound_signals},
+        {"batched_delivery_keeps_order", batched_delivery_keeps_order},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create(cases[i].name);
