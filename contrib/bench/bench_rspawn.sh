@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Remote spawn round trip: Snow (tcp, tls) and Erlang's spawn(Node, M, F, A) in the same run.
 # Env: N (5000), REPS (3), PIN=1 (every node process on CPU 0 with taskset),
-# SNOW_TOP_BUILDDIR / SNOW_TOP_SRCDIR (set by make bench).
+# SNOW_TOP_BUILDDIR / SNOW_TOP_SRCDIR (set by make bench-rspawn).
 set -u
 BUILD=${SNOW_TOP_BUILDDIR:-.}
 SRC=${SNOW_TOP_SRCDIR:-.}

@@ -3,7 +3,7 @@
 # Runs the STF benchmark and the same workloads in Erlang (term_to_binary /
 # binary_to_term, erlang-nox) in one run, and prints Snow/Erlang ratios.
 # Both sides count CPU time, not wall-clock time (see bench_stf.c).
-# Usage: bench_stf.sh [N [REPS]]   (from the build directory; make bench)
+# Usage: bench_stf.sh [N [REPS]]   (from the build directory; make bench-stf)
 set -eu
 N=${1:-1000000}
 REPS=${2:-5}
