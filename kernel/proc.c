@@ -23,8 +23,21 @@ static void proc_entry(void *arg)
     sk_proc_exit(p, sk_atom.normal);
 }
 
+void sk_proc_set_exit_hook(void (*fn)(void *arg), void *arg)
+{
+    struct sk_proc *p = sk_proc_self();
+    if (p) {
+        p->exit_hook = fn;
+        p->hook_arg = arg;
+    }
+}
+
 _Noreturn void sk_proc_exit(struct sk_proc *p, snow_term *reason)
 {
+    void (*hook)(void *) = p->exit_hook;
+    p->exit_hook = NULL; /* once, and never for the slot's next process */
+    if (hook)
+        hook(p->hook_arg);
     p->reason = reason;
     sk_timer_disarm_wait(p);
     sk_sched_switch_out(p, SK_Y_EXIT);
@@ -60,6 +73,7 @@ static int proc_spawn(snow_proc_fn fn, const snow_term *arg, size_t ssize,
     snow_pid pid = atomic_load_explicit(&p->pid, memory_order_relaxed);
     p->stack_size = ssize;
     p->fn = fn;
+    p->exit_hook = NULL;
     p->arg = arg ? snow_term_ref((snow_term *)arg) : snow_nil();
     p->reason = NULL;
     p->trap_exit = false;

@@ -74,6 +74,10 @@ struct sk_proc {
     size_t stack_size;
     snow_proc_fn fn;
     snow_term *arg;
+    /* Runs in the process, as it dies by any path (return, snow_exit, an
+     * exit signal, kill): C state on its stack is released here. */
+    void (*exit_hook)(void *hook_arg);
+    void *hook_arg;
     snow_term *reason;             /* exit reason once exiting */
     bool trap_exit;
     bool joinable;                 /* spawned by a plain thread */
@@ -131,6 +135,8 @@ void sk_pid_each(void (*fn)(struct sk_proc *p, void *ctx), void *ctx);
 struct sk_proc *sk_proc_self(void);
 /* Exits the calling process; never returns. Takes `reason`'s reference. */
 _Noreturn void sk_proc_exit(struct sk_proc *p, snow_term *reason);
+/* The calling process's exit hook (one; NULL clears it). */
+void sk_proc_set_exit_hook(void (*fn)(void *arg), void *arg);
 /* Called by the scheduler after a process switched out for the last time. */
 void sk_proc_cleanup(struct sk_proc *p);
 /* Pushes a node to pid's mailbox and wakes it. Takes the node. Returns

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "proc.h"
 #include "supervisor_internal.h"
 
 /* One child: its spec term (owned) and the decoded view borrowing from it. */
@@ -466,8 +467,14 @@ static snow_term *sup_on_call(struct sup *s, const snow_term *msg)
 static void sup_exit(struct sup *s, snow_term *reason)
 {
     sup_stop_from(s, 0);
-    sup_free(s);
-    snow_exit(reason);
+    snow_exit(reason); /* the exit hook frees the state */
+}
+
+/* However the supervisor dies (its own exit, or killed by a signal it
+ * cannot trap), its child table goes with it. */
+static void sup_exit_hook(void *arg)
+{
+    sup_free(arg);
 }
 
 static void sup_loop(struct sup *s)
@@ -510,6 +517,7 @@ static int sup_init_args(const snow_term *arg, const snow_term **spec, snow_pid 
 void snow_supervisor_main(const snow_term *arg)
 {
     struct sup s = { .self = snow_self() };
+    sk_proc_set_exit_hook(sup_exit_hook, &s); /* every path out ends in snow_exit */
     const snow_term *spec, *children;
     snow_pid ack_to;
     snow_ref ack_ref;
