@@ -5,6 +5,7 @@
 
 #include <snow/stf.h>
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Tag bytes (contrib/stf/SPEC.md is the normative list). */
@@ -68,6 +69,20 @@ struct sk_stf_buf {
 int sk_stf_append(struct sk_stf_buf *b, const snow_term *t, const struct snow_stf_opts *opts,
                   char *err, size_t errlen);
 void sk_stf_buf_free(struct sk_stf_buf *b);
+
+/* Decoding, pass 1 (kernel/stf_measure.c): the bytes of the one block the
+ * term at p..end decodes into (0: an immediate, no memory), or SIZE_MAX if
+ * the structure is not valid within the limits (the decoder then finds out
+ * what is wrong and where). */
+size_t sk_stf_measure(const uint8_t *p, const uint8_t *end, const struct sk_stf_limits *lim);
+
+/* Decoding, the fast path (kernel/stf_flat.c) for the commonest messages:
+ * a string or binary, or a short tuple or list of small ints, nil,
+ * booleans, strings and binaries. NULL if the term at p is anything else or
+ * has any problem (the general decoder then takes it); else the term, with
+ * *stop after it. */
+snow_term *sk_stf_decode_flat(const uint8_t *p, const uint8_t *end, const struct sk_stf_limits *lim,
+                              const uint8_t **stop);
 
 /* Decodes one encoding from the front of data[0..len) and reports how many
  * bytes it used (*used); trailing bytes are left for the caller. */
