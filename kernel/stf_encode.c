@@ -13,10 +13,9 @@
  * buffer is full it either grows it (GROW), or, for a caller's fixed buffer
  * or a size query, stops storing and only counts (SIZE: writes go to a
  * small scratch area that is reused). So the size query and the encoder
- * can never disagree about the length. SPILL starts in a caller's (stack)
- * buffer and moves to a growing heap buffer when that is full.
+ * can never disagree about the length.
  */
-enum enc_mode { ENC_GROW, ENC_FIXED, ENC_SIZE, ENC_SPILL };
+enum enc_mode { ENC_GROW, ENC_FIXED, ENC_SIZE };
 
 #define ENC_SCRATCH 512 /* > the largest fixed-size piece (a pid: 269 bytes) */
 #define ENC_PATH 256
@@ -75,17 +74,6 @@ static int enc_grow(struct enc *e, size_t n)
 {
     if (enc_size(e) + n > e->lim.max_size)
         return SNOW_EMSGSIZE;
-    if (e->mode == ENC_SPILL) {
-        size_t cap = 2 * e->cap > e->len + n ? 2 * e->cap : 2 * (e->len + n);
-        uint8_t *p = malloc(cap);
-        if (p == NULL)
-            return SNOW_ENOMEM;
-        memcpy(p, e->buf, e->len);
-        e->buf = p;
-        e->cap = cap;
-        e->mode = ENC_GROW;
-        return 0;
-    }
     if (e->mode == ENC_GROW) {
         size_t cap = e->cap < 64 ? 64 : e->cap * 2;
         while (cap - e->len < n)
@@ -157,25 +145,38 @@ static inline __attribute__((always_inline)) int enc_payload(struct enc *e, cons
     return 0;
 }
 
+/* Reserves exactly what it writes, as every step but enc_leaf does, so an
+ * exact-size buffer (snow_stf_encode's second run) never has to grow. */
 static inline __attribute__((always_inline)) int enc_int(struct enc *e, int64_t v)
 {
-    int rc = enc_reserve(e, 9);
+    unsigned width = v >= 0 && v <= SK_STF_SMALL_MAX ? 0
+                     : v >= INT8_MIN && v <= INT8_MAX   ? 1
+                     : v >= INT16_MIN && v <= INT16_MAX ? 2
+                     : v >= INT32_MIN && v <= INT32_MAX ? 4
+                                                        : 8;
+    int rc = enc_reserve(e, 1 + width);
     if (rc != 0)
         return rc;
-    if (v >= 0 && v <= SK_STF_SMALL_MAX) {
+    switch (width) {
+    case 0:
         put8(e, SK_STF_SMALL + (unsigned)v);
-    } else if (v >= INT8_MIN && v <= INT8_MAX) {
+        break;
+    case 1:
         put8(e, SK_STF_INT8);
         put8(e, (uint8_t)v);
-    } else if (v >= INT16_MIN && v <= INT16_MAX) {
+        break;
+    case 2:
         put8(e, SK_STF_INT16);
         put16(e, (uint16_t)v);
-    } else if (v >= INT32_MIN && v <= INT32_MAX) {
+        break;
+    case 4:
         put8(e, SK_STF_INT32);
         put32(e, (uint32_t)v);
-    } else {
+        break;
+    default:
         put8(e, SK_STF_INT64);
         put64(e, (uint64_t)v);
+        break;
     }
     return 0;
 }
@@ -305,6 +306,28 @@ static void enc_path_child(struct enc *e, const snow_term *parent, size_t j)
     }
 }
 
+/* Writes the commonest elements, ints 0..127 and short strings, without
+ * the general path's calls; false leaves t to enc_term (also when the
+ * buffer or the term budget is short: enc_term then handles that). */
+static inline bool enc_leaf(struct enc *e, const snow_term *t)
+{
+    if (e->terms >= e->lim.max_terms || e->cap - e->len < 1 + SK_STF_STRING_S_MAX)
+        return false;
+    if (sk_is_small(t)) {
+        if ((uint64_t)sk_small_val(t) > SK_STF_SMALL_MAX)
+            return false;
+        put8(e, SK_STF_SMALL + (unsigned)sk_small_val(t));
+    } else if (!sk_is_imm(t) && t->type == SNOW_T_STRING && t->n <= SK_STF_STRING_S_MAX) {
+        put8(e, SK_STF_STRING_S + (unsigned)t->n);
+        sk_copy_bytes(e->buf + e->len, ((const struct sk_bytes *)t)->data, t->n);
+        e->len += t->n;
+    } else {
+        return false;
+    }
+    e->terms++;
+    return true;
+}
+
 /* Struct field j's name goes right before its value. */
 static int enc_children(struct enc *e, const snow_term *parent, snow_term *const *items,
                         size_t count, unsigned depth)
@@ -314,6 +337,8 @@ static int enc_children(struct enc *e, const snow_term *parent, snow_term *const
         int rc;
         if (named && (rc = enc_name(e, sk_struct_names(parent)[j])) != 0)
             return rc;
+        if (enc_leaf(e, items[j]))
+            continue;
         rc = enc_term(e, items[j], depth);
         if (__builtin_expect(rc != 0, 0)) {
             if (rc == SNOW_ENOTSERIALIZABLE)
@@ -485,8 +510,25 @@ int sk_stf_append(struct sk_stf_buf *b, const snow_term *t, const struct snow_st
     return rc;
 }
 
-/* Small terms are encoded on the stack and copied to an exact-size block;
- * larger ones spill to a heap buffer that is handed over as is. */
+/* Encodes into a caller's buffer of cap bytes: FIXED mode, which on
+ * running out of room goes on counting, so *need is always the full size. */
+static int enc_fixed(const snow_term *t, const struct snow_stf_opts *opts, void *buf, size_t cap,
+                     size_t *need, bool *fits, char *err, size_t errlen)
+{
+    struct enc e;
+    e.buf = buf;
+    e.len = e.base = 0;
+    e.cap = cap;
+    e.mode = ENC_FIXED;
+    int rc = enc_run(&e, t, opts, err, errlen);
+    *need = rc == 0 ? enc_size(&e) : 0;
+    *fits = e.mode == ENC_FIXED;
+    return rc;
+}
+
+/* Encodes on the stack and copies the result to an exact-size block; a
+ * term too big for the stack buffer is encoded a second time straight into
+ * a block of the size the first run counted. One malloc either way. */
 int snow_stf_encode(const snow_term *t, const struct snow_stf_opts *opts, void **out,
                     size_t *len, char *err, size_t errlen)
 {
@@ -494,26 +536,34 @@ int snow_stf_encode(const snow_term *t, const struct snow_stf_opts *opts, void *
         return SNOW_EINVAL;
     *out = NULL;
     *len = 0;
-    uint8_t stack[256];
-    struct enc e;
-    e.buf = stack;
-    e.len = e.base = 0;
-    e.cap = sizeof stack;
-    e.mode = ENC_SPILL;
-    int rc = enc_run(&e, t, opts, err, errlen);
-    if (rc != 0) {
-        if (e.buf != stack)
-            free(e.buf);
+    uint8_t stack[1024];
+    size_t need;
+    bool fits;
+    int rc = enc_fixed(t, opts, stack, sizeof stack, &need, &fits, err, errlen);
+    if (rc != 0)
         return rc;
-    }
-    uint8_t *buf = e.buf;
-    if (buf == stack) {
-        buf = malloc(e.len);
+    if (fits) {
+        uint8_t *buf = malloc(need);
         if (buf == NULL)
             return SNOW_ENOMEM;
-        memcpy(buf, stack, e.len);
+        memcpy(buf, stack, need);
+        *out = buf;
+        *len = need;
+        return 0;
     }
-    *out = buf;
+    /* GROW mode only as a safety net: steps reserve what they write, and
+     * enc_leaf leaves a short buffer's tail to them. */
+    struct enc e;
+    e.len = e.base = 0;
+    e.cap = need;
+    e.mode = ENC_GROW;
+    if ((e.buf = malloc(e.cap)) == NULL)
+        return SNOW_ENOMEM;
+    if ((rc = enc_run(&e, t, opts, err, errlen)) != 0) {
+        free(e.buf);
+        return rc;
+    }
+    *out = e.buf;
     *len = e.len;
     return 0;
 }
@@ -538,14 +588,9 @@ int snow_stf_encode_into(const snow_term *t, const struct snow_stf_opts *opts, v
 {
     if (len == NULL || (buf == NULL && cap > 0))
         return SNOW_EINVAL;
-    struct enc e;
-    e.buf = buf;
-    e.len = e.base = 0;
-    e.cap = cap;
-    e.mode = ENC_FIXED;
-    int rc = enc_run(&e, t, opts, err, errlen);
-    *len = rc == 0 ? enc_size(&e) : 0;
-    if (rc == 0 && e.mode == ENC_SIZE) { /* ran out of room: report the need */
+    bool fits;
+    int rc = enc_fixed(t, opts, buf, cap, len, &fits, err, errlen);
+    if (rc == 0 && !fits) { /* ran out of room: report the need */
         sk_stf_errf(err, errlen, "buffer of %zu bytes is too small; %zu needed", cap, *len);
         return SNOW_ERANGE;
     }
