@@ -465,52 +465,51 @@ int sk_stf_decode_prefix(const void *data, size_t len, const struct snow_stf_opt
     if (out == NULL || (data == NULL && len > 0))
         return SNOW_EINVAL;
     *out = NULL;
-    /* Field by field: an initializer would zero the whole struct first
-     * (a rep stos that costs more than decoding a small message). */
-    struct dec d;
-    d.p = d.start = data;
-    d.end = (const uint8_t *)data + len;
-    d.terms = 0;
-    d.err = err;
-    d.errlen = errlen;
-    d.rc = 0;
-    d.root = NULL;
-    d.next = d.limit = NULL;
-    sk_stf_limits(opts, &d.lim);
+    const uint8_t *start = data, *end = start + len;
+    struct sk_stf_limits lim;
+    sk_stf_limits(opts, &lim);
     if (len == 0) {
         sk_stf_errf(err, errlen, "offset 0: empty input (no version byte)");
         return SNOW_EBADTERM;
     }
-    if (d.p[0] != SNOW_STF_VERSION) {
+    if (start[0] != SNOW_STF_VERSION) {
         sk_stf_errf(err, errlen, "offset 0: STF version %u is not supported (this node reads version %u)",
-                    d.p[0], SNOW_STF_VERSION);
+                    start[0], SNOW_STF_VERSION);
         return SNOW_EVERSION;
     }
-    if (len > d.lim.max_size) {
+    if (len > lim.max_size) {
         sk_stf_errf(err, errlen, "offset 0: %zu bytes exceed the size limit of %zu", len,
-                    d.lim.max_size);
+                    lim.max_size);
         return SNOW_EMSGSIZE;
     }
-    d.p++;
     const uint8_t *stop;
-    snow_term *t = sk_stf_decode_flat(d.p, d.end, &d.lim, &stop);
-    if (t != NULL) {
-        if (used != NULL)
-            *used = (size_t)(stop - d.start);
-        *out = t;
-        return 0;
-    }
-    d.block_size = sk_stf_measure(d.p, d.end, &d.lim);
-    if (d.block_size == SIZE_MAX)
-        d.block_size = 0; /* malformed: decode term by term to say where */
-    t = dec_term(&d, 0);
+    snow_term *t = sk_stf_decode_flat(start + 1, end, &lim, &stop);
     if (t == NULL) {
-        sk_term_free(d.root);
-        return d.rc != 0 ? d.rc : SNOW_EBADTERM;
+        /* Field by field: an initializer would zero the whole struct first
+         * (a rep stos that costs as much as decoding a small message). */
+        struct dec d;
+        d.p = start + 1;
+        d.start = start;
+        d.end = end;
+        d.terms = 0;
+        d.lim = lim;
+        d.err = err;
+        d.errlen = errlen;
+        d.rc = 0;
+        d.root = NULL;
+        d.next = d.limit = NULL;
+        d.block_size = sk_stf_measure(d.p, d.end, &d.lim);
+        if (d.block_size == SIZE_MAX)
+            d.block_size = 0; /* malformed: decode term by term to say where */
+        if ((t = dec_term(&d, 0)) == NULL) {
+            sk_term_free(d.root);
+            return d.rc != 0 ? d.rc : SNOW_EBADTERM;
+        }
+        assert(d.next == d.limit); /* pass 1 and this pass agree on every piece */
+        stop = d.p;
     }
-    assert(d.next == d.limit); /* pass 1 and this pass agree on every piece */
     if (used != NULL)
-        *used = (size_t)(d.p - d.start);
+        *used = (size_t)(stop - start);
     *out = t;
     return 0;
 }

@@ -306,25 +306,42 @@ static void enc_path_child(struct enc *e, const snow_term *parent, size_t j)
     }
 }
 
-/* Writes the commonest elements, ints 0..127 and short strings, without
- * the general path's calls; false leaves t to enc_term (also when the
- * buffer or the term budget is short: enc_term then handles that). */
+/* The commonest elements, which the parent's loop writes without the
+ * general path's calls: ints 0..127, nil, booleans, short strings and
+ * short binaries. Their encoded size (tag + body), or 0 for other terms. */
+static inline size_t enc_leaf_size(const snow_term *t)
+{
+    if (sk_is_small(t))
+        return (uint64_t)sk_small_val(t) <= SK_STF_SMALL_MAX;
+    if (sk_is_imm(t))
+        return t == SK_NIL || (sk_is_atomimm(t) && sk_atom_index(t) <= SK_ATOM_TRUE);
+    if (t->type == SNOW_T_STRING && t->n <= SK_STF_STRING_S_MAX)
+        return 1 + t->n;
+    if (t->type == SNOW_T_BINARY && t->n <= SK_STF_SEQ_S_MAX)
+        return 1 + t->n;
+    return 0;
+}
+
+/* Writes t if it is such a leaf and fits; false leaves it to enc_term
+ * (also when the buffer or the term budget is short: enc_term then deals
+ * with that). */
 static inline bool enc_leaf(struct enc *e, const snow_term *t)
 {
-    if (e->terms >= e->lim.max_terms || e->cap - e->len < 1 + SK_STF_STRING_S_MAX)
+    size_t need = enc_leaf_size(t);
+    if (need == 0 || e->cap - e->len < need || e->terms >= e->lim.max_terms)
         return false;
+    e->terms++;
     if (sk_is_small(t)) {
-        if ((uint64_t)sk_small_val(t) > SK_STF_SMALL_MAX)
-            return false;
         put8(e, SK_STF_SMALL + (unsigned)sk_small_val(t));
-    } else if (!sk_is_imm(t) && t->type == SNOW_T_STRING && t->n <= SK_STF_STRING_S_MAX) {
-        put8(e, SK_STF_STRING_S + (unsigned)t->n);
+    } else if (sk_is_imm(t)) {
+        put8(e, t == SK_NIL                           ? SK_STF_NIL
+                : sk_atom_index(t) == SK_ATOM_TRUE ? SK_STF_TRUE
+                                                   : SK_STF_FALSE);
+    } else {
+        put8(e, (t->type == SNOW_T_STRING ? SK_STF_STRING_S : SK_STF_BINARY_S) + (unsigned)t->n);
         sk_copy_bytes(e->buf + e->len, ((const struct sk_bytes *)t)->data, t->n);
         e->len += t->n;
-    } else {
-        return false;
     }
-    e->terms++;
     return true;
 }
 
@@ -526,6 +543,42 @@ static int enc_fixed(const snow_term *t, const struct snow_stf_opts *opts, void 
     return rc;
 }
 
+#define ENC_NOT_FLAT 1
+
+/* The commonest messages, short tuples or lists of leaves (enc_leaf_size),
+ * are sized in one loop and written straight into an exact-size block.
+ * ENC_NOT_FLAT for any other term, or one the limits refuse (the general
+ * path then says why). */
+static int enc_flat(const snow_term *t, const struct snow_stf_opts *opts, void **out, size_t *len)
+{
+    if (t == NULL || sk_is_imm(t) || (t->type != SNOW_T_TUPLE && t->type != SNOW_T_LIST) ||
+        t->n == 0 || t->n > SK_STF_SEQ_S_MAX)
+        return ENC_NOT_FLAT;
+    size_t size = 2; /* version, head */
+    for (size_t i = 0; i < t->n; i++) {
+        size_t leaf = enc_leaf_size(sk_items(t)[i]);
+        if (leaf == 0)
+            return ENC_NOT_FLAT;
+        size += leaf;
+    }
+    struct enc e;
+    sk_stf_limits(opts, &e.lim);
+    if (size > e.lim.max_size || t->n + 1 > e.lim.max_terms || e.lim.max_depth < 1)
+        return ENC_NOT_FLAT;
+    if ((e.buf = malloc(size)) == NULL)
+        return SNOW_ENOMEM;
+    e.len = 0;
+    e.cap = size;
+    e.terms = 1;
+    put8(&e, SNOW_STF_VERSION);
+    put8(&e, (t->type == SNOW_T_TUPLE ? SK_STF_TUPLE_S : SK_STF_LIST_S) + (unsigned)t->n);
+    for (size_t i = 0; i < t->n; i++)
+        enc_leaf(&e, sk_items(t)[i]); /* sized above: always fits */
+    *out = e.buf;
+    *len = size;
+    return 0;
+}
+
 /* Encodes on the stack and copies the result to an exact-size block; a
  * term too big for the stack buffer is encoded a second time straight into
  * a block of the size the first run counted. One malloc either way. */
@@ -536,10 +589,13 @@ int snow_stf_encode(const snow_term *t, const struct snow_stf_opts *opts, void *
         return SNOW_EINVAL;
     *out = NULL;
     *len = 0;
+    int rc = enc_flat(t, opts, out, len);
+    if (rc != ENC_NOT_FLAT)
+        return rc;
     uint8_t stack[1024];
     size_t need;
     bool fits;
-    int rc = enc_fixed(t, opts, stack, sizeof stack, &need, &fits, err, errlen);
+    rc = enc_fixed(t, opts, stack, sizeof stack, &need, &fits, err, errlen);
     if (rc != 0)
         return rc;
     if (fits) {

@@ -83,7 +83,7 @@ snow_term *snow_term_ref(snow_term *t)
 
 /* Drops one reference to t; returns the term that dies with it (t, or the
  * root of t's block) if that was the last reference, else NULL. */
-static snow_term *term_unref(snow_term *t)
+static inline snow_term *term_unref(snow_term *t)
 {
     if (t == NULL || sk_is_imm(t))
         return NULL;
