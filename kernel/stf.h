@@ -47,7 +47,29 @@ struct sk_stf_limits {
     unsigned max_depth;
     const struct snow_stf_ids *ids;
 };
-void sk_stf_limits(const struct snow_stf_opts *opts, struct sk_stf_limits *out);
+/* Inline: both codecs call it per message, and a call costs a fair share
+ * of decoding a small one. */
+static inline void sk_stf_limits(const struct snow_stf_opts *o, struct sk_stf_limits *l)
+{
+    l->max_size = SNOW_STF_MAX_SIZE_DEFAULT;
+    l->max_terms = SNOW_STF_MAX_TERMS_DEFAULT;
+    l->max_depth = SNOW_STF_MAX_DEPTH_DEFAULT;
+    l->ids = NULL;
+    if (o == NULL)
+        return;
+    /* size-versioned: read only the fields the caller's struct has */
+#define LIM_HAS(field) (o->size >= offsetof(struct snow_stf_opts, field) + sizeof o->field)
+    if (LIM_HAS(max_size) && o->max_size != 0)
+        l->max_size = o->max_size;
+    if (LIM_HAS(max_depth) && o->max_depth != 0)
+        l->max_depth = o->max_depth < SNOW_STF_MAX_DEPTH_LIMIT ? o->max_depth
+                                                                : SNOW_STF_MAX_DEPTH_LIMIT;
+    if (LIM_HAS(max_terms) && o->max_terms != 0)
+        l->max_terms = o->max_terms;
+    if (LIM_HAS(ids))
+        l->ids = o->ids;
+#undef LIM_HAS
+}
 
 /* Error text helper shared by encoder and decoder (NULL-safe). */
 void sk_stf_errf(char *err, size_t errlen, const char *fmt, ...)

@@ -45,28 +45,6 @@ void sk_stf_errf(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-void sk_stf_limits(const struct snow_stf_opts *o, struct sk_stf_limits *l)
-{
-    l->max_size = SNOW_STF_MAX_SIZE_DEFAULT;
-    l->max_terms = SNOW_STF_MAX_TERMS_DEFAULT;
-    l->max_depth = SNOW_STF_MAX_DEPTH_DEFAULT;
-    l->ids = NULL;
-    if (o == NULL)
-        return;
-    /* size-versioned: read only the fields the caller's struct has */
-#define LIM_HAS(field) (o->size >= offsetof(struct snow_stf_opts, field) + sizeof o->field)
-    if (LIM_HAS(max_size) && o->max_size != 0)
-        l->max_size = o->max_size;
-    if (LIM_HAS(max_depth) && o->max_depth != 0)
-        l->max_depth = o->max_depth < SNOW_STF_MAX_DEPTH_LIMIT ? o->max_depth
-                                                                : SNOW_STF_MAX_DEPTH_LIMIT;
-    if (LIM_HAS(max_terms) && o->max_terms != 0)
-        l->max_terms = o->max_terms;
-    if (LIM_HAS(ids))
-        l->ids = o->ids;
-#undef LIM_HAS
-}
-
 /* Bytes of this encoding so far. */
 static size_t enc_size(const struct enc *e) { return e->counted + e->len - e->base; }
 
@@ -543,45 +521,62 @@ static int enc_fixed(const snow_term *t, const struct snow_stf_opts *opts, void 
     return rc;
 }
 
-#define ENC_NOT_FLAT 1
-
-/* The commonest messages, short tuples or lists of leaves (enc_leaf_size),
- * are sized in one loop and written straight into an exact-size block.
- * ENC_NOT_FLAT for any other term, or one the limits refuse (the general
- * path then says why). */
-static int enc_flat(const snow_term *t, const struct snow_stf_opts *opts, void **out, size_t *len)
+/* The exact encoded size (version byte included) of the commonest
+ * messages, found in one short loop: a string or binary on its own, or a
+ * short tuple or list of leaves (enc_leaf_size). 0 for any other term. */
+static size_t enc_flat_size(const snow_term *t)
 {
-    if (t == NULL || sk_is_imm(t) || (t->type != SNOW_T_TUPLE && t->type != SNOW_T_LIST) ||
-        t->n == 0 || t->n > SK_STF_SEQ_S_MAX)
-        return ENC_NOT_FLAT;
-    size_t size = 2; /* version, head */
-    for (size_t i = 0; i < t->n; i++) {
-        size_t leaf = enc_leaf_size(sk_items(t)[i]);
-        if (leaf == 0)
-            return ENC_NOT_FLAT;
-        size += leaf;
+    if (t == NULL || sk_is_imm(t))
+        return 0;
+    size_t n = t->n;
+    switch ((enum snow_type)t->type) {
+    case SNOW_T_STRING:
+        return 1 + (n <= SK_STF_STRING_S_MAX ? 1 : 5) + n;
+    case SNOW_T_BINARY:
+        return 1 + (n <= SK_STF_SEQ_S_MAX ? 1 : 5) + n;
+    case SNOW_T_TUPLE:
+    case SNOW_T_LIST: {
+        if (n == 0 || n > SK_STF_SEQ_S_MAX)
+            return 0;
+        size_t size = 2; /* version, head */
+        for (size_t i = 0; i < n; i++) {
+            size_t leaf = enc_leaf_size(sk_items(t)[i]);
+            if (leaf == 0)
+                return 0;
+            size += leaf;
+        }
+        return size;
     }
+    default:
+        return 0;
+    }
+}
+
+/* Writes a flat tuple or list (enc_flat_size) into buf, which has exactly
+ * its size, in one loop over its leaves; false if the limits refuse it
+ * (the general path then says why). */
+static bool enc_flat_seq(const snow_term *t, const struct snow_stf_opts *opts, uint8_t *buf,
+                         size_t size)
+{
     struct enc e;
     sk_stf_limits(opts, &e.lim);
     if (size > e.lim.max_size || t->n + 1 > e.lim.max_terms || e.lim.max_depth < 1)
-        return ENC_NOT_FLAT;
-    if ((e.buf = malloc(size)) == NULL)
-        return SNOW_ENOMEM;
+        return false;
+    e.buf = buf;
     e.len = 0;
     e.cap = size;
     e.terms = 1;
     put8(&e, SNOW_STF_VERSION);
     put8(&e, (t->type == SNOW_T_TUPLE ? SK_STF_TUPLE_S : SK_STF_LIST_S) + (unsigned)t->n);
     for (size_t i = 0; i < t->n; i++)
-        enc_leaf(&e, sk_items(t)[i]); /* sized above: always fits */
-    *out = e.buf;
-    *len = size;
-    return 0;
+        enc_leaf(&e, sk_items(t)[i]); /* sized: always fits */
+    return true;
 }
 
-/* Encodes on the stack and copies the result to an exact-size block; a
- * term too big for the stack buffer is encoded a second time straight into
- * a block of the size the first run counted. One malloc either way. */
+/* A flat term (enc_flat_size) is encoded straight into an exact-size
+ * block. Others are encoded on the stack and copied to an exact-size
+ * block; one too big for the stack buffer is encoded a second time, into a
+ * block of the size the first run counted. One malloc in every case. */
 int snow_stf_encode(const snow_term *t, const struct snow_stf_opts *opts, void **out,
                     size_t *len, char *err, size_t errlen)
 {
@@ -589,12 +584,24 @@ int snow_stf_encode(const snow_term *t, const struct snow_stf_opts *opts, void *
         return SNOW_EINVAL;
     *out = NULL;
     *len = 0;
-    int rc = enc_flat(t, opts, out, len);
-    if (rc != ENC_NOT_FLAT)
-        return rc;
-    uint8_t stack[1024];
-    size_t need;
+    size_t need = enc_flat_size(t);
     bool fits;
+    int rc;
+    if (need != 0) { /* known size: encode straight into the caller's block */
+        uint8_t *buf = malloc(need);
+        if (buf == NULL)
+            return SNOW_ENOMEM;
+        bool seq = t->type == SNOW_T_TUPLE || t->type == SNOW_T_LIST;
+        if (!(seq && enc_flat_seq(t, opts, buf, need)) &&
+            ((rc = enc_fixed(t, opts, buf, need, &need, &fits, err, errlen)) != 0 || !fits)) {
+            free(buf);
+            return rc != 0 ? rc : SNOW_EINVAL; /* !fits: enc_flat_size is wrong */
+        }
+        *out = buf;
+        *len = need;
+        return 0;
+    }
+    uint8_t stack[1024];
     rc = enc_fixed(t, opts, stack, sizeof stack, &need, &fits, err, errlen);
     if (rc != 0)
         return rc;

@@ -149,7 +149,9 @@ static void term_destroy(snow_term *t)
 void snow_term_release(snow_term *t)
 {
     snow_term *dead = term_unref(t);
-    if (dead != NULL)
+    if (dead != NULL && dead->block)
+        sk_term_free(dead); /* a decoded message: one free, nothing to walk */
+    else if (dead != NULL)
         term_destroy(dead);
 }
 
