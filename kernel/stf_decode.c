@@ -459,13 +459,47 @@ static snow_term *dec_term(struct dec *d, unsigned depth)
     }
 }
 
-int sk_stf_decode_prefix(const void *data, size_t len, const struct snow_stf_opts *opts,
-                         snow_term **out, size_t *used, char *err, size_t errlen)
+/* Everything but the flat fast path: the sizing pass, then the term in
+ * one block (or term by term if the sizing pass gave up). */
+static int dec_general(const uint8_t *start, const uint8_t *end, const struct sk_stf_limits *lim,
+                       snow_term **out, const uint8_t **stop, char *err, size_t errlen)
+{
+    /* Field by field: an initializer would zero the whole struct first
+     * (a rep stos that costs as much as decoding a small message). */
+    struct dec d;
+    d.p = start + 1;
+    d.start = start;
+    d.end = end;
+    d.terms = 0;
+    d.lim = *lim;
+    d.err = err;
+    d.errlen = errlen;
+    d.rc = 0;
+    d.root = NULL;
+    d.next = d.limit = NULL;
+    d.block_size = sk_stf_measure(d.p, d.end, &d.lim);
+    if (d.block_size == SIZE_MAX)
+        d.block_size = 0; /* malformed: decode term by term to say where */
+    if ((*out = dec_term(&d, 0)) == NULL) {
+        sk_term_free(d.root);
+        return d.rc != 0 ? d.rc : SNOW_EBADTERM;
+    }
+    assert(d.next == d.limit); /* pass 1 and this pass agree on every piece */
+    *stop = d.p;
+    return 0;
+}
+
+/* Both entry points, inlined into each: a call layer costs a noticeable
+ * share of decoding a small message. */
+static inline __attribute__((always_inline)) int dec_prefix(const void *data, size_t len,
+                                                            const struct snow_stf_opts *opts,
+                                                            snow_term **out, size_t *used,
+                                                            char *err, size_t errlen)
 {
     if (out == NULL || (data == NULL && len > 0))
         return SNOW_EINVAL;
     *out = NULL;
-    const uint8_t *start = data, *end = start + len;
+    const uint8_t *start = data, *end = len > 0 ? start + len : start;
     struct sk_stf_limits lim;
     sk_stf_limits(opts, &lim);
     if (len == 0) {
@@ -485,28 +519,9 @@ int sk_stf_decode_prefix(const void *data, size_t len, const struct snow_stf_opt
     const uint8_t *stop;
     snow_term *t = sk_stf_decode_flat(start + 1, end, &lim, &stop);
     if (t == NULL) {
-        /* Field by field: an initializer would zero the whole struct first
-         * (a rep stos that costs as much as decoding a small message). */
-        struct dec d;
-        d.p = start + 1;
-        d.start = start;
-        d.end = end;
-        d.terms = 0;
-        d.lim = lim;
-        d.err = err;
-        d.errlen = errlen;
-        d.rc = 0;
-        d.root = NULL;
-        d.next = d.limit = NULL;
-        d.block_size = sk_stf_measure(d.p, d.end, &d.lim);
-        if (d.block_size == SIZE_MAX)
-            d.block_size = 0; /* malformed: decode term by term to say where */
-        if ((t = dec_term(&d, 0)) == NULL) {
-            sk_term_free(d.root);
-            return d.rc != 0 ? d.rc : SNOW_EBADTERM;
-        }
-        assert(d.next == d.limit); /* pass 1 and this pass agree on every piece */
-        stop = d.p;
+        int rc = dec_general(start, end, &lim, &t, &stop, err, errlen);
+        if (rc != 0)
+            return rc;
     }
     if (used != NULL)
         *used = (size_t)(stop - start);
@@ -514,11 +529,17 @@ int sk_stf_decode_prefix(const void *data, size_t len, const struct snow_stf_opt
     return 0;
 }
 
+int sk_stf_decode_prefix(const void *data, size_t len, const struct snow_stf_opts *opts,
+                         snow_term **out, size_t *used, char *err, size_t errlen)
+{
+    return dec_prefix(data, len, opts, out, used, err, errlen);
+}
+
 int snow_stf_decode(const void *data, size_t len, const struct snow_stf_opts *opts,
                     snow_term **out, char *err, size_t errlen)
 {
     size_t used = 0;
-    int rc = sk_stf_decode_prefix(data, len, opts, out, &used, err, errlen);
+    int rc = dec_prefix(data, len, opts, out, &used, err, errlen);
     if (rc == 0 && used != len) {
         sk_stf_errf(err, errlen, "offset %zu: %zu trailing bytes after the term", used, len - used);
         snow_term_release(*out);

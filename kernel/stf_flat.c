@@ -99,22 +99,26 @@ snow_term *sk_stf_decode_flat(const uint8_t *p, const uint8_t *end, const struct
     size_t n = *p & 0x0F;
     if (n == 0 || n + 1 > lim->max_terms || lim->max_depth < 1)
         return NULL;
-    /* Pass 1: every element is a scalar and lies within the input. */
-    size_t head = sk_block_share(sk_seq_body(n)), size = head, len = 0;
-    enum snow_type type = SNOW_T_STRING;
-    snow_term *imm;
+    /* Pass 1: every element is a scalar within the input; what pass 2
+     * needs is noted per element (NULL body: an immediate). */
+    snow_term *imm[SK_STF_SEQ_S_MAX];
+    const uint8_t *body[SK_STF_SEQ_S_MAX];
+    size_t len[SK_STF_SEQ_S_MAX];
+    enum snow_type type[SK_STF_SEQ_S_MAX];
+    size_t head = sk_block_share(sk_seq_body(n)), size = head;
     const uint8_t *q = p + 1;
     for (size_t i = 0; i < n; i++) {
         if (q == end)
             return NULL;
-        if (flat_imm_tag(*q, &imm)) {
+        if (flat_imm_tag(*q, &imm[i])) {
+            body[i] = NULL;
             q++;
             continue;
         }
-        if ((q = flat_bytes(q, end, &len, &type)) == NULL)
+        if ((body[i] = flat_bytes(q, end, &len[i], &type[i])) == NULL)
             return NULL;
-        q += len;
-        size += sk_block_share(sk_bytes_body(len));
+        q = body[i] + len[i];
+        size += sk_block_share(sk_bytes_body(len[i]));
     }
     /* Pass 2: fill the block. */
     snow_term *t = sk_term_alloc(*p < SK_STF_LIST_S ? SNOW_T_TUPLE : SNOW_T_LIST, size);
@@ -123,20 +127,17 @@ snow_term *sk_stf_decode_flat(const uint8_t *p, const uint8_t *end, const struct
     t->block = 1;
     t->n = n;
     char *next = (char *)t + head;
-    q = p + 1;
     for (size_t i = 0; i < n; i++) {
-        if (flat_imm_tag(*q, &sk_items(t)[i])) {
-            q++;
+        if (body[i] == NULL) {
+            sk_items(t)[i] = imm[i];
             continue;
         }
-        q = flat_bytes(q, end, &len, &type);
-        snow_term *b = sk_items(t)[i] = sk_block_inner(t, next, type);
-        if (!flat_fill(b, q, len)) {
+        snow_term *b = sk_items(t)[i] = sk_block_inner(t, next, type[i]);
+        if (!flat_fill(b, body[i], len[i])) {
             sk_term_free(t);
             return NULL;
         }
-        next += sk_block_share(sk_bytes_body(len));
-        q += len;
+        next += sk_block_share(sk_bytes_body(len[i]));
     }
     *stop = q;
     return t;
