@@ -16,6 +16,12 @@
  * larger than the rest of the input is malformed, and an allocation can
  * never be much larger than the input itself. Recursion is bounded by
  * max_depth, the total number of terms by max_terms.
+ *
+ * A message becomes one block (see "Blocks" in term_impl.h): the flat
+ * fast path (stf_flat.c) takes the commonest shapes; for the rest, pass 1
+ * (stf_measure.c) sizes the block and this file builds the term in it.
+ * Neither of those reports errors: when they give up, this file decodes
+ * term by term, so every error and its offset come from here.
  */
 struct dec {
     const uint8_t *p, *start, *end;
