@@ -5,6 +5,7 @@
 
 #include <snow/stf.h>
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Tag bytes (contrib/stf/SPEC.md is the normative list). */
@@ -46,7 +47,29 @@ struct sk_stf_limits {
     unsigned max_depth;
     const struct snow_stf_ids *ids;
 };
-void sk_stf_limits(const struct snow_stf_opts *opts, struct sk_stf_limits *out);
+/* Inline: both codecs call it per message, and a call costs a fair share
+ * of decoding a small one. */
+static inline void sk_stf_limits(const struct snow_stf_opts *o, struct sk_stf_limits *l)
+{
+    l->max_size = SNOW_STF_MAX_SIZE_DEFAULT;
+    l->max_terms = SNOW_STF_MAX_TERMS_DEFAULT;
+    l->max_depth = SNOW_STF_MAX_DEPTH_DEFAULT;
+    l->ids = NULL;
+    if (o == NULL)
+        return;
+    /* size-versioned: read only the fields the caller's struct has */
+#define LIM_HAS(field) (o->size >= offsetof(struct snow_stf_opts, field) + sizeof o->field)
+    if (LIM_HAS(max_size) && o->max_size != 0)
+        l->max_size = o->max_size;
+    if (LIM_HAS(max_depth) && o->max_depth != 0)
+        l->max_depth = o->max_depth < SNOW_STF_MAX_DEPTH_LIMIT ? o->max_depth
+                                                                : SNOW_STF_MAX_DEPTH_LIMIT;
+    if (LIM_HAS(max_terms) && o->max_terms != 0)
+        l->max_terms = o->max_terms;
+    if (LIM_HAS(ids))
+        l->ids = o->ids;
+#undef LIM_HAS
+}
 
 /* Error text helper shared by encoder and decoder (NULL-safe). */
 void sk_stf_errf(char *err, size_t errlen, const char *fmt, ...)
@@ -68,6 +91,20 @@ struct sk_stf_buf {
 int sk_stf_append(struct sk_stf_buf *b, const snow_term *t, const struct snow_stf_opts *opts,
                   char *err, size_t errlen);
 void sk_stf_buf_free(struct sk_stf_buf *b);
+
+/* Decoding, pass 1 (kernel/stf_measure.c): the bytes of the one block the
+ * term at p..end decodes into (0: an immediate, no memory), or SIZE_MAX if
+ * the structure is not valid within the limits (the decoder then finds out
+ * what is wrong and where). */
+size_t sk_stf_measure(const uint8_t *p, const uint8_t *end, const struct sk_stf_limits *lim);
+
+/* Decoding, the fast path (kernel/stf_flat.c) for the commonest messages:
+ * a string or binary, or a short tuple or list of small ints, nil,
+ * booleans, strings and binaries. NULL if the term at p is anything else or
+ * has any problem (the general decoder then takes it); else the term, with
+ * *stop after it. */
+snow_term *sk_stf_decode_flat(const uint8_t *p, const uint8_t *end, const struct sk_stf_limits *lim,
+                              const uint8_t **stop);
 
 /* Decodes one encoding from the front of data[0..len) and reports how many
  * bytes it used (*used); trailing bytes are left for the caller. */

@@ -3,6 +3,7 @@
 #include "stf.h"
 #include "term_impl.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +16,12 @@
  * larger than the rest of the input is malformed, and an allocation can
  * never be much larger than the input itself. Recursion is bounded by
  * max_depth, the total number of terms by max_terms.
+ *
+ * A message becomes one block (see "Blocks" in term_impl.h): the flat
+ * fast path (stf_flat.c) takes the commonest shapes; for the rest, pass 1
+ * (stf_measure.c) sizes the block and this file builds the term in it.
+ * Neither of those reports errors: when they give up, this file decodes
+ * term by term, so every error and its offset come from here.
  */
 struct dec {
     const uint8_t *p, *start, *end;
@@ -23,6 +30,11 @@ struct dec {
     char *err;
     size_t errlen;
     int rc;
+    /* The block the term is built in (pass 1 sized it; 0: one allocation
+     * per term, when pass 1 gave up because the input is malformed). */
+    size_t block_size;
+    snow_term *root;
+    char *next, *limit;
 };
 
 static void dec_fail(struct dec *d, int rc, const uint8_t *at, const char *fmt, ...)
@@ -108,75 +120,102 @@ static bool dec_name(struct dec *d, uint32_t *idx, const char *what)
     return true;
 }
 
+/* A new term: the next piece of the block (its first piece is the root,
+ * so the root must be the first term allocated: containers are allocated
+ * before their elements), or its own allocation without a block. */
+static inline __attribute__((always_inline)) snow_term *dec_alloc(struct dec *d, enum snow_type type,
+                                                                  size_t body)
+{
+    if (d->block_size == 0)
+        return sk_term_alloc(type, body);
+    size_t share = sk_block_share(body);
+    snow_term *t;
+    if (d->root == NULL) {
+        if ((t = sk_term_alloc(type, d->block_size)) == NULL)
+            return NULL;
+        t->block = 1;
+        d->root = t;
+        d->next = (char *)t + share;
+        d->limit = (char *)t + d->block_size;
+        return t;
+    }
+    /* Pass 1 sized the block for exactly these pieces. */
+    assert(share <= (size_t)(d->limit - d->next));
+    if (share > (size_t)(d->limit - d->next))
+        return NULL;
+    t = sk_block_inner(d->root, d->next, type);
+    d->next += share;
+    return t;
+}
+
+/* Undoes a container that failed after its first n slots were decoded.
+ * Block terms are not freed one by one: the whole block goes at the end. */
+static void dec_drop(struct dec *d, snow_term *t, size_t n)
+{
+    if (d->block_size != 0)
+        return;
+    sk_release_array(n, sk_items(t));
+    sk_term_free(t);
+}
+
+static snow_term *dec_oom(struct dec *d, const uint8_t *at)
+{
+    dec_fail(d, SNOW_ENOMEM, at, "out of memory");
+    return NULL;
+}
+
 static snow_term *dec_term(struct dec *d, unsigned depth);
+
+/* Decodes n slots of t (already allocated); false after dropping t.
+ * Small ints, the commonest elements, are taken here without a call. */
+static inline __attribute__((always_inline)) bool dec_slots(struct dec *d, snow_term *t, size_t n,
+                                                            unsigned depth)
+{
+    snow_term **items = sk_items(t);
+    for (size_t i = 0; i < n; i++) {
+        if (d->p < d->end && *d->p >= SK_STF_SMALL && d->terms < d->lim.max_terms) {
+            d->terms++;
+            items[i] = sk_small_make(*d->p++ - SK_STF_SMALL);
+            continue;
+        }
+        if ((items[i] = dec_term(d, depth)) == NULL) {
+            dec_drop(d, t, i);
+            return false;
+        }
+    }
+    return true;
+}
 
 /* Tuple or list of n elements, decoded in place. */
 static snow_term *dec_seq(struct dec *d, enum snow_type type, size_t n, unsigned depth)
 {
     if (n == 0)
         return type == SNOW_T_TUPLE ? snow_tuple_from(0, NULL) : snow_list_from(0, NULL);
-    snow_term *t = sk_term_alloc(type, sizeof(struct sk_seq) + n * sizeof(snow_term *));
-    if (t == NULL) {
-        dec_fail(d, SNOW_ENOMEM, d->p, "out of memory");
+    snow_term *t = dec_alloc(d, type, sk_seq_body(n));
+    if (t == NULL)
+        return dec_oom(d, d->p);
+    if (!dec_slots(d, t, n, depth))
         return NULL;
-    }
-    snow_term **items = sk_items(t);
-    for (size_t i = 0; i < n; i++) {
-        items[i] = dec_term(d, depth);
-        if (items[i] == NULL) {
-            sk_release_array(i, items);
-            sk_term_free(t);
-            return NULL;
-        }
-    }
     t->n = n;
     return t;
 }
 
-/* Map (pairs) or set (stride 1). Canonical input is already sorted and
- * unique and is kept as decoded; anything else is rebuilt by the public
- * constructors (sorting, last duplicate wins). */
+/* Map (pairs) or set. Canonical input is already sorted and unique and is
+ * kept as decoded; anything else is sorted in place (last duplicate wins). */
 static snow_term *dec_coll(struct dec *d, enum snow_type type, size_t n, unsigned depth)
 {
-    size_t stride = type == SNOW_T_MAP ? 2 : 1;
-    snow_term *t = sk_term_alloc(type, sizeof(struct sk_seq) + stride * n * sizeof(snow_term *));
-    if (t == NULL) {
-        dec_fail(d, SNOW_ENOMEM, d->p, "out of memory");
+    size_t slots = type == SNOW_T_MAP ? 2 * n : n;
+    snow_term *t = dec_alloc(d, type, sk_seq_body(slots));
+    if (t == NULL)
+        return dec_oom(d, d->p);
+    if (!dec_slots(d, t, slots, depth))
         return NULL;
-    }
-    snow_term **items = sk_items(t);
-    bool sorted = true;
-    for (size_t i = 0; i < stride * n; i++) {
-        items[i] = dec_term(d, depth);
-        if (items[i] == NULL) {
-            sk_release_array(i, items);
-            sk_term_free(t);
-            return NULL;
-        }
-        if (i % stride == 0 && i > 0 && sorted)
-            sorted = snow_term_compare(items[i - stride], items[i]) < 0;
-    }
     t->n = n;
-    if (sorted)
-        return t;
-    /* Non-canonical: move the elements into the sorting constructor. */
-    snow_term **tmp = malloc(stride * n * sizeof *tmp);
-    if (tmp == NULL) {
-        snow_term_release(t);
-        dec_fail(d, SNOW_ENOMEM, d->p, "out of memory");
-        return NULL;
+    if (sk_coll_canon(t, d->block_size == 0) != 0) {
+        dec_drop(d, t, slots);
+        return dec_oom(d, d->p);
     }
-    for (size_t i = 0; i < n; i++) {
-        tmp[i] = items[stride * i];
-        if (stride == 2)
-            tmp[n + i] = items[2 * i + 1];
-    }
-    sk_term_free(t); /* its references moved to tmp */
-    snow_term *r = stride == 2 ? snow_map_from(n, tmp, tmp + n) : snow_set_from(n, tmp);
-    free(tmp);
-    if (r == NULL)
-        dec_fail(d, SNOW_ENOMEM, d->p, "out of memory");
-    return r;
+    return t;
 }
 
 static snow_term *dec_struct(struct dec *d, unsigned depth, const uint8_t *at)
@@ -185,33 +224,25 @@ static snow_term *dec_struct(struct dec *d, unsigned depth, const uint8_t *at)
     size_t n;
     if (!dec_name(d, &type, "struct type name") || !dec_count(d, 3, &n, "struct field"))
         return NULL;
-    uint32_t *names = malloc(n * sizeof *names + 1);
-    snow_term **values = malloc(n * sizeof *values + 1);
-    if (names == NULL || values == NULL) {
-        free(names);
-        free(values);
-        dec_fail(d, SNOW_ENOMEM, at, "out of memory");
+    snow_term *t = dec_alloc(d, SNOW_T_STRUCT, sk_struct_body(n));
+    if (t == NULL)
+        return dec_oom(d, at);
+    t->name = type;
+    t->n = n; /* places the names array */
+    for (size_t i = 0; i < n; i++) {
+        if (!dec_name(d, &sk_struct_names(t)[i], "struct field name") ||
+            (sk_items(t)[i] = dec_term(d, depth)) == NULL) {
+            dec_drop(d, t, i);
+            return NULL;
+        }
+    }
+    int rc = sk_struct_canon(t);
+    if (rc != 0) {
+        dec_drop(d, t, n);
+        dec_fail(d, rc == SNOW_EINVAL ? SNOW_EBADTERM : rc, at,
+                 rc == SNOW_EINVAL ? "struct has a duplicate field name" : "out of memory");
         return NULL;
     }
-    size_t i;
-    for (i = 0; i < n; i++) {
-        if (!dec_name(d, &names[i], "struct field name"))
-            break;
-        if ((values[i] = dec_term(d, depth)) == NULL)
-            break;
-    }
-    snow_term *t = NULL;
-    if (i == n) {
-        int rc;
-        t = sk_struct_make(type, n, names, values, &rc);
-        if (t == NULL)
-            dec_fail(d, rc == SNOW_EINVAL ? SNOW_EBADTERM : rc, at,
-                     rc == SNOW_EINVAL ? "struct has a duplicate field name" : "out of memory");
-    } else {
-        sk_release_array(i, values);
-    }
-    free(names);
-    free(values);
     return t;
 }
 
@@ -222,20 +253,15 @@ static snow_term *dec_variant(struct dec *d, unsigned depth, const uint8_t *at)
     if (!dec_name(d, &type, "variant type name") || !dec_name(d, &ctor, "variant constructor") ||
         !dec_count(d, 1, &n, "variant field"))
         return NULL;
-    if (n == 0) {
-        snow_term *t = sk_variant_make(type, ctor, 0, NULL);
-        if (t == NULL)
-            dec_fail(d, SNOW_ENOMEM, at, "out of memory");
-        return t;
-    }
-    snow_term *fields = dec_seq(d, SNOW_T_TUPLE, n, depth);
-    if (fields == NULL)
+    snow_term *t = dec_alloc(d, SNOW_T_VARIANT, sk_seq_body(n));
+    if (t == NULL)
+        return dec_oom(d, at);
+    t->name = type;
+    t->ctor = ctor;
+    if (!dec_slots(d, t, n, depth))
         return NULL;
-    /* Re-tag the decoded tuple body as the variant: same layout. */
-    fields->type = SNOW_T_VARIANT;
-    fields->name = type;
-    fields->ctor = ctor;
-    return fields;
+    t->n = n;
+    return t;
 }
 
 static snow_term *dec_id(struct dec *d, bool is_ref, const uint8_t *at)
@@ -262,23 +288,31 @@ static snow_term *dec_id(struct dec *d, bool is_ref, const uint8_t *at)
                  is_ref ? "ref" : "pid", (int)node_len, node);
         return NULL;
     }
-    snow_term *t = is_ref ? snow_ref_term(value) : snow_pid_term(value);
+    snow_term *t = dec_alloc(d, is_ref ? SNOW_T_REF : SNOW_T_PID, sizeof(struct sk_id));
     if (t == NULL)
-        dec_fail(d, SNOW_ENOMEM, at, "out of memory");
+        return dec_oom(d, at);
+    ((struct sk_id *)t)->v = value;
     return t;
 }
 
-static snow_term *dec_bytes(struct dec *d, enum snow_type type, size_t n, const uint8_t *at)
+static inline __attribute__((always_inline)) snow_term *dec_bytes(struct dec *d, enum snow_type type,
+                                                                  size_t n, const uint8_t *at)
 {
     if (!dec_need(d, n, type == SNOW_T_STRING ? "string" : "binary"))
         return NULL;
-    if (type == SNOW_T_STRING && !sk_utf8_valid((const char *)d->p, n)) {
+    snow_term *t = dec_alloc(d, type, sk_bytes_body(n));
+    if (t == NULL)
+        return dec_oom(d, at);
+    struct sk_bytes *b = (struct sk_bytes *)t;
+    t->n = n;
+    uint64_t high = sk_copy_bytes(b->data, d->p, n);
+    b->data[n] = '\0'; /* as sk_bytes_make: strings can be handed to C as-is */
+    if (type == SNOW_T_STRING && high != 0 && !sk_utf8_valid((const char *)d->p, n)) {
+        if (d->block_size == 0)
+            sk_term_free(t);
         dec_fail(d, SNOW_EBADTERM, at, "string is not valid UTF-8");
         return NULL;
     }
-    snow_term *t = sk_bytes_make(type, d->p, n);
-    if (t == NULL)
-        dec_fail(d, SNOW_ENOMEM, at, "out of memory");
     d->p += n;
     return t;
 }
@@ -303,9 +337,12 @@ static snow_term *dec_int(struct dec *d, size_t width)
         break;
     }
     d->p += width;
-    snow_term *t = snow_int(v);
+    if (v >= SK_SMALL_MIN && v <= SK_SMALL_MAX) /* as snow_int */
+        return sk_small_make(v);
+    snow_term *t = dec_alloc(d, SNOW_T_INT, sizeof(struct sk_int));
     if (t == NULL)
-        dec_fail(d, SNOW_ENOMEM, d->p, "out of memory");
+        return dec_oom(d, d->p);
+    ((struct sk_int *)t)->v = v;
     return t;
 }
 
@@ -353,9 +390,10 @@ static snow_term *dec_term(struct dec *d, unsigned depth)
             return NULL;
         }
         d->p += 8;
-        snow_term *t = snow_float(v);
+        snow_term *t = dec_alloc(d, SNOW_T_FLOAT, sizeof(struct sk_float));
         if (t == NULL)
-            dec_fail(d, SNOW_ENOMEM, at, "out of memory");
+            return dec_oom(d, at);
+        ((struct sk_float *)t)->v = v;
         return t;
     }
     case SK_STF_ATOM: {
@@ -427,44 +465,87 @@ static snow_term *dec_term(struct dec *d, unsigned depth)
     }
 }
 
-int sk_stf_decode_prefix(const void *data, size_t len, const struct snow_stf_opts *opts,
-                         snow_term **out, size_t *used, char *err, size_t errlen)
+/* Everything but the flat fast path: the sizing pass, then the term in
+ * one block (or term by term if the sizing pass gave up). */
+static int dec_general(const uint8_t *start, const uint8_t *end, const struct sk_stf_limits *lim,
+                       snow_term **out, const uint8_t **stop, char *err, size_t errlen)
+{
+    /* Field by field: an initializer would zero the whole struct first
+     * (a rep stos that costs as much as decoding a small message). */
+    struct dec d;
+    d.p = start + 1;
+    d.start = start;
+    d.end = end;
+    d.terms = 0;
+    d.lim = *lim;
+    d.err = err;
+    d.errlen = errlen;
+    d.rc = 0;
+    d.root = NULL;
+    d.next = d.limit = NULL;
+    d.block_size = sk_stf_measure(d.p, d.end, &d.lim);
+    if (d.block_size == SIZE_MAX)
+        d.block_size = 0; /* malformed: decode term by term to say where */
+    if ((*out = dec_term(&d, 0)) == NULL) {
+        sk_term_free(d.root);
+        return d.rc != 0 ? d.rc : SNOW_EBADTERM;
+    }
+    assert(d.next == d.limit); /* pass 1 and this pass agree on every piece */
+    *stop = d.p;
+    return 0;
+}
+
+/* Both entry points, inlined into each: a call layer costs a noticeable
+ * share of decoding a small message. */
+static inline __attribute__((always_inline)) int dec_prefix(const void *data, size_t len,
+                                                            const struct snow_stf_opts *opts,
+                                                            snow_term **out, size_t *used,
+                                                            char *err, size_t errlen)
 {
     if (out == NULL || (data == NULL && len > 0))
         return SNOW_EINVAL;
     *out = NULL;
-    struct dec d = {.p = data, .start = data, .end = (const uint8_t *)data + len,
-                    .err = err, .errlen = errlen, .rc = 0};
-    sk_stf_limits(opts, &d.lim);
+    const uint8_t *start = data, *end = len > 0 ? start + len : start;
+    struct sk_stf_limits lim;
+    sk_stf_limits(opts, &lim);
     if (len == 0) {
         sk_stf_errf(err, errlen, "offset 0: empty input (no version byte)");
         return SNOW_EBADTERM;
     }
-    if (d.p[0] != SNOW_STF_VERSION) {
+    if (start[0] != SNOW_STF_VERSION) {
         sk_stf_errf(err, errlen, "offset 0: STF version %u is not supported (this node reads version %u)",
-                    d.p[0], SNOW_STF_VERSION);
+                    start[0], SNOW_STF_VERSION);
         return SNOW_EVERSION;
     }
-    if (len > d.lim.max_size) {
+    if (len > lim.max_size) {
         sk_stf_errf(err, errlen, "offset 0: %zu bytes exceed the size limit of %zu", len,
-                    d.lim.max_size);
+                    lim.max_size);
         return SNOW_EMSGSIZE;
     }
-    d.p++;
-    snow_term *t = dec_term(&d, 0);
-    if (t == NULL)
-        return d.rc != 0 ? d.rc : SNOW_EBADTERM;
+    const uint8_t *stop;
+    snow_term *t = sk_stf_decode_flat(start + 1, end, &lim, &stop);
+    if (t == NULL) {
+        int rc = dec_general(start, end, &lim, &t, &stop, err, errlen);
+        if (rc != 0)
+            return rc;
+    }
     if (used != NULL)
-        *used = (size_t)(d.p - d.start);
+        *used = (size_t)(stop - start);
     *out = t;
     return 0;
+}
+
+int sk_stf_decode_prefix(const void *data, size_t len, const struct snow_stf_opts *opts,
+                         snow_term **out, size_t *used, char *err, size_t errlen)
+{
+    return dec_prefix(data, len, opts, out, used, err, errlen);
 }
 
 int snow_stf_decode(const void *data, size_t len, const struct snow_stf_opts *opts,
                     snow_term **out, char *err, size_t errlen)
 {
     size_t used = 0;
-    int rc = sk_stf_decode_prefix(data, len, opts, out, &used, err, errlen);
+    int rc = dec_prefix(data, len, opts, out, &used, err, errlen);
     if (rc == 0 && used != len) {
         sk_stf_errf(err, errlen, "offset %zu: %zu trailing bytes after the term", used, len - used);
         snow_term_release(*out);

@@ -13,10 +13,9 @@
  * buffer is full it either grows it (GROW), or, for a caller's fixed buffer
  * or a size query, stops storing and only counts (SIZE: writes go to a
  * small scratch area that is reused). So the size query and the encoder
- * can never disagree about the length. SPILL starts in a caller's (stack)
- * buffer and moves to a growing heap buffer when that is full.
+ * can never disagree about the length.
  */
-enum enc_mode { ENC_GROW, ENC_FIXED, ENC_SIZE, ENC_SPILL };
+enum enc_mode { ENC_GROW, ENC_FIXED, ENC_SIZE };
 
 #define ENC_SCRATCH 512 /* > the largest fixed-size piece (a pid: 269 bytes) */
 #define ENC_PATH 256
@@ -46,28 +45,6 @@ void sk_stf_errf(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-void sk_stf_limits(const struct snow_stf_opts *o, struct sk_stf_limits *l)
-{
-    l->max_size = SNOW_STF_MAX_SIZE_DEFAULT;
-    l->max_terms = SNOW_STF_MAX_TERMS_DEFAULT;
-    l->max_depth = SNOW_STF_MAX_DEPTH_DEFAULT;
-    l->ids = NULL;
-    if (o == NULL)
-        return;
-    /* size-versioned: read only the fields the caller's struct has */
-#define LIM_HAS(field) (o->size >= offsetof(struct snow_stf_opts, field) + sizeof o->field)
-    if (LIM_HAS(max_size) && o->max_size != 0)
-        l->max_size = o->max_size;
-    if (LIM_HAS(max_depth) && o->max_depth != 0)
-        l->max_depth = o->max_depth < SNOW_STF_MAX_DEPTH_LIMIT ? o->max_depth
-                                                                : SNOW_STF_MAX_DEPTH_LIMIT;
-    if (LIM_HAS(max_terms) && o->max_terms != 0)
-        l->max_terms = o->max_terms;
-    if (LIM_HAS(ids))
-        l->ids = o->ids;
-#undef LIM_HAS
-}
-
 /* Bytes of this encoding so far. */
 static size_t enc_size(const struct enc *e) { return e->counted + e->len - e->base; }
 
@@ -75,17 +52,6 @@ static int enc_grow(struct enc *e, size_t n)
 {
     if (enc_size(e) + n > e->lim.max_size)
         return SNOW_EMSGSIZE;
-    if (e->mode == ENC_SPILL) {
-        size_t cap = 2 * e->cap > e->len + n ? 2 * e->cap : 2 * (e->len + n);
-        uint8_t *p = malloc(cap);
-        if (p == NULL)
-            return SNOW_ENOMEM;
-        memcpy(p, e->buf, e->len);
-        e->buf = p;
-        e->cap = cap;
-        e->mode = ENC_GROW;
-        return 0;
-    }
     if (e->mode == ENC_GROW) {
         size_t cap = e->cap < 64 ? 64 : e->cap * 2;
         while (cap - e->len < n)
@@ -157,25 +123,38 @@ static inline __attribute__((always_inline)) int enc_payload(struct enc *e, cons
     return 0;
 }
 
+/* Reserves exactly what it writes, as every step but enc_leaf does, so an
+ * exact-size buffer (snow_stf_encode's second run) never has to grow. */
 static inline __attribute__((always_inline)) int enc_int(struct enc *e, int64_t v)
 {
-    int rc = enc_reserve(e, 9);
+    unsigned width = v >= 0 && v <= SK_STF_SMALL_MAX ? 0
+                     : v >= INT8_MIN && v <= INT8_MAX   ? 1
+                     : v >= INT16_MIN && v <= INT16_MAX ? 2
+                     : v >= INT32_MIN && v <= INT32_MAX ? 4
+                                                        : 8;
+    int rc = enc_reserve(e, 1 + width);
     if (rc != 0)
         return rc;
-    if (v >= 0 && v <= SK_STF_SMALL_MAX) {
+    switch (width) {
+    case 0:
         put8(e, SK_STF_SMALL + (unsigned)v);
-    } else if (v >= INT8_MIN && v <= INT8_MAX) {
+        break;
+    case 1:
         put8(e, SK_STF_INT8);
         put8(e, (uint8_t)v);
-    } else if (v >= INT16_MIN && v <= INT16_MAX) {
+        break;
+    case 2:
         put8(e, SK_STF_INT16);
         put16(e, (uint16_t)v);
-    } else if (v >= INT32_MIN && v <= INT32_MAX) {
+        break;
+    case 4:
         put8(e, SK_STF_INT32);
         put32(e, (uint32_t)v);
-    } else {
+        break;
+    default:
         put8(e, SK_STF_INT64);
         put64(e, (uint64_t)v);
+        break;
     }
     return 0;
 }
@@ -305,6 +284,45 @@ static void enc_path_child(struct enc *e, const snow_term *parent, size_t j)
     }
 }
 
+/* The commonest elements, which the parent's loop writes without the
+ * general path's calls: ints 0..127, nil, booleans, short strings and
+ * short binaries. Their encoded size (tag + body), or 0 for other terms. */
+static inline size_t enc_leaf_size(const snow_term *t)
+{
+    if (sk_is_small(t))
+        return (uint64_t)sk_small_val(t) <= SK_STF_SMALL_MAX;
+    if (sk_is_imm(t))
+        return t == SK_NIL || (sk_is_atomimm(t) && sk_atom_index(t) <= SK_ATOM_TRUE);
+    if (t->type == SNOW_T_STRING && t->n <= SK_STF_STRING_S_MAX)
+        return 1 + t->n;
+    if (t->type == SNOW_T_BINARY && t->n <= SK_STF_SEQ_S_MAX)
+        return 1 + t->n;
+    return 0;
+}
+
+/* Writes t if it is such a leaf and fits; false leaves it to enc_term
+ * (also when the buffer or the term budget is short: enc_term then deals
+ * with that). */
+static inline bool enc_leaf(struct enc *e, const snow_term *t)
+{
+    size_t need = enc_leaf_size(t);
+    if (need == 0 || e->cap - e->len < need || e->terms >= e->lim.max_terms)
+        return false;
+    e->terms++;
+    if (sk_is_small(t)) {
+        put8(e, SK_STF_SMALL + (unsigned)sk_small_val(t));
+    } else if (sk_is_imm(t)) {
+        put8(e, t == SK_NIL                           ? SK_STF_NIL
+                : sk_atom_index(t) == SK_ATOM_TRUE ? SK_STF_TRUE
+                                                   : SK_STF_FALSE);
+    } else {
+        put8(e, (t->type == SNOW_T_STRING ? SK_STF_STRING_S : SK_STF_BINARY_S) + (unsigned)t->n);
+        sk_copy_bytes(e->buf + e->len, ((const struct sk_bytes *)t)->data, t->n);
+        e->len += t->n;
+    }
+    return true;
+}
+
 /* Struct field j's name goes right before its value. */
 static int enc_children(struct enc *e, const snow_term *parent, snow_term *const *items,
                         size_t count, unsigned depth)
@@ -314,6 +332,8 @@ static int enc_children(struct enc *e, const snow_term *parent, snow_term *const
         int rc;
         if (named && (rc = enc_name(e, sk_struct_names(parent)[j])) != 0)
             return rc;
+        if (enc_leaf(e, items[j]))
+            continue;
         rc = enc_term(e, items[j], depth);
         if (__builtin_expect(rc != 0, 0)) {
             if (rc == SNOW_ENOTSERIALIZABLE)
@@ -485,8 +505,78 @@ int sk_stf_append(struct sk_stf_buf *b, const snow_term *t, const struct snow_st
     return rc;
 }
 
-/* Small terms are encoded on the stack and copied to an exact-size block;
- * larger ones spill to a heap buffer that is handed over as is. */
+/* Encodes into a caller's buffer of cap bytes: FIXED mode, which on
+ * running out of room goes on counting, so *need is always the full size. */
+static int enc_fixed(const snow_term *t, const struct snow_stf_opts *opts, void *buf, size_t cap,
+                     size_t *need, bool *fits, char *err, size_t errlen)
+{
+    struct enc e;
+    e.buf = buf;
+    e.len = e.base = 0;
+    e.cap = cap;
+    e.mode = ENC_FIXED;
+    int rc = enc_run(&e, t, opts, err, errlen);
+    *need = rc == 0 ? enc_size(&e) : 0;
+    *fits = e.mode == ENC_FIXED;
+    return rc;
+}
+
+/* The exact encoded size (version byte included) of the commonest
+ * messages, found in one short loop: a string or binary on its own, or a
+ * short tuple or list of leaves (enc_leaf_size). 0 for any other term. */
+static size_t enc_flat_size(const snow_term *t)
+{
+    if (t == NULL || sk_is_imm(t))
+        return 0;
+    size_t n = t->n;
+    switch ((enum snow_type)t->type) {
+    case SNOW_T_STRING:
+        return 1 + (n <= SK_STF_STRING_S_MAX ? 1 : 5) + n;
+    case SNOW_T_BINARY:
+        return 1 + (n <= SK_STF_SEQ_S_MAX ? 1 : 5) + n;
+    case SNOW_T_TUPLE:
+    case SNOW_T_LIST: {
+        if (n == 0 || n > SK_STF_SEQ_S_MAX)
+            return 0;
+        size_t size = 2; /* version, head */
+        for (size_t i = 0; i < n; i++) {
+            size_t leaf = enc_leaf_size(sk_items(t)[i]);
+            if (leaf == 0)
+                return 0;
+            size += leaf;
+        }
+        return size;
+    }
+    default:
+        return 0;
+    }
+}
+
+/* Writes a flat tuple or list (enc_flat_size) into buf, which has exactly
+ * its size, in one loop over its leaves; false if the limits refuse it
+ * (the general path then says why). */
+static bool enc_flat_seq(const snow_term *t, const struct snow_stf_opts *opts, uint8_t *buf,
+                         size_t size)
+{
+    struct enc e;
+    sk_stf_limits(opts, &e.lim);
+    if (size > e.lim.max_size || t->n + 1 > e.lim.max_terms || e.lim.max_depth < 1)
+        return false;
+    e.buf = buf;
+    e.len = 0;
+    e.cap = size;
+    e.terms = 1;
+    put8(&e, SNOW_STF_VERSION);
+    put8(&e, (t->type == SNOW_T_TUPLE ? SK_STF_TUPLE_S : SK_STF_LIST_S) + (unsigned)t->n);
+    for (size_t i = 0; i < t->n; i++)
+        enc_leaf(&e, sk_items(t)[i]); /* sized: always fits */
+    return true;
+}
+
+/* A flat term (enc_flat_size) is encoded straight into an exact-size
+ * block. Others are encoded on the stack and copied to an exact-size
+ * block; one too big for the stack buffer is encoded a second time, into a
+ * block of the size the first run counted. One malloc in every case. */
 int snow_stf_encode(const snow_term *t, const struct snow_stf_opts *opts, void **out,
                     size_t *len, char *err, size_t errlen)
 {
@@ -494,26 +584,49 @@ int snow_stf_encode(const snow_term *t, const struct snow_stf_opts *opts, void *
         return SNOW_EINVAL;
     *out = NULL;
     *len = 0;
-    uint8_t stack[256];
-    struct enc e;
-    e.buf = stack;
-    e.len = e.base = 0;
-    e.cap = sizeof stack;
-    e.mode = ENC_SPILL;
-    int rc = enc_run(&e, t, opts, err, errlen);
-    if (rc != 0) {
-        if (e.buf != stack)
-            free(e.buf);
-        return rc;
-    }
-    uint8_t *buf = e.buf;
-    if (buf == stack) {
-        buf = malloc(e.len);
+    size_t need = enc_flat_size(t);
+    bool fits;
+    int rc;
+    if (need != 0) { /* known size: encode straight into the caller's block */
+        uint8_t *buf = malloc(need);
         if (buf == NULL)
             return SNOW_ENOMEM;
-        memcpy(buf, stack, e.len);
+        bool seq = t->type == SNOW_T_TUPLE || t->type == SNOW_T_LIST;
+        if (!(seq && enc_flat_seq(t, opts, buf, need)) &&
+            ((rc = enc_fixed(t, opts, buf, need, &need, &fits, err, errlen)) != 0 || !fits)) {
+            free(buf);
+            return rc != 0 ? rc : SNOW_EINVAL; /* !fits: enc_flat_size is wrong */
+        }
+        *out = buf;
+        *len = need;
+        return 0;
     }
-    *out = buf;
+    uint8_t stack[1024];
+    rc = enc_fixed(t, opts, stack, sizeof stack, &need, &fits, err, errlen);
+    if (rc != 0)
+        return rc;
+    if (fits) {
+        uint8_t *buf = malloc(need);
+        if (buf == NULL)
+            return SNOW_ENOMEM;
+        memcpy(buf, stack, need);
+        *out = buf;
+        *len = need;
+        return 0;
+    }
+    /* GROW mode only as a safety net: steps reserve what they write, and
+     * enc_leaf leaves a short buffer's tail to them. */
+    struct enc e;
+    e.len = e.base = 0;
+    e.cap = need;
+    e.mode = ENC_GROW;
+    if ((e.buf = malloc(e.cap)) == NULL)
+        return SNOW_ENOMEM;
+    if ((rc = enc_run(&e, t, opts, err, errlen)) != 0) {
+        free(e.buf);
+        return rc;
+    }
+    *out = e.buf;
     *len = e.len;
     return 0;
 }
@@ -538,14 +651,9 @@ int snow_stf_encode_into(const snow_term *t, const struct snow_stf_opts *opts, v
 {
     if (len == NULL || (buf == NULL && cap > 0))
         return SNOW_EINVAL;
-    struct enc e;
-    e.buf = buf;
-    e.len = e.base = 0;
-    e.cap = cap;
-    e.mode = ENC_FIXED;
-    int rc = enc_run(&e, t, opts, err, errlen);
-    *len = rc == 0 ? enc_size(&e) : 0;
-    if (rc == 0 && e.mode == ENC_SIZE) { /* ran out of room: report the need */
+    bool fits;
+    int rc = enc_fixed(t, opts, buf, cap, len, &fits, err, errlen);
+    if (rc == 0 && !fits) { /* ran out of room: report the need */
         sk_stf_errf(err, errlen, "buffer of %zu bytes is too small; %zu needed", cap, *len);
         return SNOW_ERANGE;
     }

@@ -77,23 +77,51 @@ static size_t term_seq_size(size_t n)
 snow_term *snow_term_ref(snow_term *t)
 {
     if (t != NULL && !sk_is_imm(t))
-        atomic_fetch_add_explicit(&t->u.rc, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&sk_rc_holder(t)->u.rc, 1, memory_order_relaxed);
     return t;
 }
 
-/* Drops one reference to a child; returns true if it was the last one. */
-static bool term_unref(snow_term *t)
+/* Drops one reference to t; returns the term that dies with it (t, or the
+ * root of t's block) if that was the last reference, else NULL. */
+static inline snow_term *term_unref(snow_term *t)
 {
     if (t == NULL || sk_is_imm(t))
-        return false;
+        return NULL;
+    t = sk_rc_holder(t);
     /* Holding the only reference, nobody else can touch the count: skip
      * the atomic read-modify-write (the acquire load pairs with the other
      * owners' release decrements). */
     if (atomic_load_explicit(&t->u.rc, memory_order_acquire) == 1)
-        return true;
+        return t;
     /* acq_rel rather than release + a standalone acquire fence: the same
      * ordering, and ThreadSanitizer (which does not model fences) sees it */
-    return atomic_fetch_sub_explicit(&t->u.rc, 1, memory_order_acq_rel) == 1;
+    return atomic_fetch_sub_explicit(&t->u.rc, 1, memory_order_acq_rel) == 1 ? t : NULL;
+}
+
+/* The references t holds to other terms: none for a block (its children
+ * are inside it and hold no counts of their own). */
+static snow_term **term_kids(snow_term *t, size_t *n)
+{
+    *n = 0;
+    if (t->block)
+        return NULL;
+    switch ((enum snow_type)t->type) {
+    case SNOW_T_TUPLE:
+    case SNOW_T_LIST:
+    case SNOW_T_SET:
+    case SNOW_T_STRUCT:
+    case SNOW_T_VARIANT:
+        *n = t->n;
+        return sk_items(t);
+    case SNOW_T_MAP:
+        *n = 2 * t->n;
+        return sk_items(t);
+    case SNOW_T_FUNCTION:
+        *n = 1;
+        return &((struct sk_fn *)t)->env;
+    default:
+        return NULL;
+    }
 }
 
 /* Frees a term whose count reached zero, and every child that dies with it,
@@ -104,32 +132,13 @@ static void term_destroy(snow_term *t)
     t->u.next_free = NULL;
     while (t != NULL) {
         snow_term *next = t->u.next_free;
-        snow_term **kids = NULL;
-        size_t nkids = 0;
-        switch ((enum snow_type)t->type) {
-        case SNOW_T_TUPLE:
-        case SNOW_T_LIST:
-        case SNOW_T_SET:
-        case SNOW_T_STRUCT:
-        case SNOW_T_VARIANT:
-            kids = sk_items(t);
-            nkids = t->n;
-            break;
-        case SNOW_T_MAP:
-            kids = sk_items(t);
-            nkids = 2 * t->n;
-            break;
-        case SNOW_T_FUNCTION:
-            kids = &((struct sk_fn *)t)->env;
-            nkids = 1;
-            break;
-        default:
-            break;
-        }
+        size_t nkids;
+        snow_term **kids = term_kids(t, &nkids);
         for (size_t i = 0; i < nkids; i++) {
-            if (term_unref(kids[i])) {
-                kids[i]->u.next_free = next;
-                next = kids[i];
+            snow_term *dead = term_unref(kids[i]);
+            if (dead != NULL) {
+                dead->u.next_free = next;
+                next = dead;
             }
         }
         sk_term_free(t);
@@ -139,8 +148,11 @@ static void term_destroy(snow_term *t)
 
 void snow_term_release(snow_term *t)
 {
-    if (term_unref(t))
-        term_destroy(t);
+    snow_term *dead = term_unref(t);
+    if (dead != NULL && dead->block)
+        sk_term_free(dead); /* a decoded message: one free, nothing to walk */
+    else if (dead != NULL)
+        term_destroy(dead);
 }
 
 void sk_release_array(size_t n, snow_term **items)

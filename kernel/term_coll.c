@@ -55,10 +55,24 @@ static size_t *coll_order(size_t n, coll_cmp_fn cmp, const void *ctx, size_t *st
     return idx;
 }
 
-static int coll_cmp_terms(size_t a, size_t b, const void *ctx)
+/* a < b, with small ints (the commonest keys) compared right here. */
+static inline bool coll_less(const snow_term *a, const snow_term *b)
 {
-    snow_term *const *items = ctx;
-    return snow_term_compare(items[a], items[b]);
+    if (sk_is_small(a) && sk_is_small(b))
+        return sk_small_val(a) < sk_small_val(b);
+    return snow_term_compare(a, b) < 0;
+}
+
+/* Keys of a map (stride 2) or elements of a set (stride 1). */
+struct coll_keys {
+    snow_term *const *items;
+    size_t stride;
+};
+
+static int coll_cmp_keys(size_t a, size_t b, const void *ctx)
+{
+    const struct coll_keys *k = ctx;
+    return snow_term_compare(k->items[a * k->stride], k->items[b * k->stride]);
 }
 
 static int coll_cmp_atoms(size_t a, size_t b, const void *ctx)
@@ -69,6 +83,80 @@ static int coll_cmp_atoms(size_t a, size_t b, const void *ctx)
 
 #define COLL_STACK 64
 
+/* A copy of n pointers (slots) to permute from: `stack` when it fits. */
+static void *coll_copy(const void *src, size_t n, size_t unit, void *stack, size_t nstack)
+{
+    void *p = n <= nstack ? stack : malloc(n * unit);
+    if (p != NULL && n > 0)
+        memcpy(p, src, n * unit);
+    return p;
+}
+
+int sk_coll_canon(snow_term *t, bool owned)
+{
+    size_t n = t->n, stride = t->type == SNOW_T_MAP ? 2 : 1;
+    snow_term **items = sk_items(t);
+    /* Canonical input (what the encoder sends) is strictly ascending. */
+    size_t i = 1;
+    while (i < n && coll_less(items[stride * (i - 1)], items[stride * i]))
+        i++;
+    if (i >= n)
+        return 0;
+    struct coll_keys keys = {items, stride};
+    size_t stack[COLL_STACK];
+    snow_term *copy_stack[COLL_STACK];
+    size_t *idx = coll_order(n, coll_cmp_keys, &keys, stack, COLL_STACK);
+    snow_term **copy = idx == NULL ? NULL
+                                   : coll_copy(items, stride * n, sizeof *items, copy_stack, COLL_STACK);
+    if (copy == NULL) {
+        if (idx != stack)
+            free(idx);
+        return SNOW_ENOMEM;
+    }
+    /* Stable order: within a run of equal keys the last one given wins. */
+    size_t m = 0;
+    for (i = 0; i < n; i++) {
+        snow_term **e = copy + stride * idx[i];
+        if (i + 1 < n && snow_term_compare(e[0], copy[stride * idx[i + 1]]) == 0) {
+            if (owned)
+                sk_release_array(stride, e);
+            continue;
+        }
+        memcpy(items + stride * m++, e, stride * sizeof *e);
+    }
+    t->n = m;
+    if (idx != stack)
+        free(idx);
+    if (copy != copy_stack)
+        free(copy);
+    return 0;
+}
+
+/* A map or set of n entries (stride pointers each) taken from the arrays
+ * `from` (keys, then values for a map), stealing the references. */
+static snow_term *coll_make(enum snow_type type, size_t n, snow_term **const *from, size_t stride)
+{
+    snow_term *t = NULL;
+    bool bad = false;
+    for (size_t s = 0; s < stride; s++)
+        for (size_t i = 0; i < n; i++)
+            bad = bad || from[s][i] == NULL;
+    if (!bad && n <= (SIZE_MAX - sizeof(struct sk_seq)) / (2 * sizeof(snow_term *)))
+        t = sk_term_alloc(type, sizeof(struct sk_seq) + stride * n * sizeof(snow_term *));
+    if (t != NULL) {
+        for (size_t i = 0; i < n; i++)
+            for (size_t s = 0; s < stride; s++)
+                sk_items(t)[stride * i + s] = from[s][i];
+        t->n = n;
+        if (sk_coll_canon(t, true) == 0)
+            return t;
+        sk_term_free(t);
+    }
+    for (size_t s = 0; s < stride; s++)
+        sk_release_array(n, from[s]);
+    return NULL;
+}
+
 snow_term *snow_map_from(size_t n, snow_term **keys, snow_term **values)
 {
     if (n > 0 && (keys == NULL || values == NULL)) {
@@ -78,74 +166,48 @@ snow_term *snow_map_from(size_t n, snow_term **keys, snow_term **values)
             sk_release_array(n, values);
         return NULL;
     }
-    size_t stack[COLL_STACK];
-    snow_term *t = NULL;
-    size_t *idx = NULL;
-    bool bad = false;
-    for (size_t i = 0; i < n; i++)
-        bad = bad || keys[i] == NULL || values[i] == NULL;
-    if (!bad && n <= (SIZE_MAX - sizeof(struct sk_seq)) / (2 * sizeof(snow_term *)))
-        t = sk_term_alloc(SNOW_T_MAP, sizeof(struct sk_seq) + 2 * n * sizeof(snow_term *));
-    if (t != NULL)
-        idx = coll_order(n, coll_cmp_terms, keys, stack, COLL_STACK);
-    if (idx == NULL) {
-        sk_term_free(t);
-        sk_release_array(n, keys);
-        sk_release_array(n, values);
-        return NULL;
-    }
-    /* Stable order: within a run of equal keys the last one given wins. */
-    snow_term **kv = sk_items(t);
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t k = idx[i];
-        if (i + 1 < n && snow_term_compare(keys[k], keys[idx[i + 1]]) == 0) {
-            snow_term_release(keys[k]);
-            snow_term_release(values[k]);
-            continue;
-        }
-        kv[2 * m] = keys[k];
-        kv[2 * m + 1] = values[k];
-        m++;
-    }
-    t->n = m;
-    if (idx != stack)
-        free(idx);
-    return t;
+    snow_term **const from[2] = {keys, values};
+    return coll_make(SNOW_T_MAP, n, from, 2);
 }
 
 snow_term *snow_set_from(size_t n, snow_term **items)
 {
     if (n > 0 && items == NULL)
         return NULL;
+    snow_term **const from[1] = {items};
+    return coll_make(SNOW_T_SET, n, from, 1);
+}
+
+int sk_struct_canon(snow_term *t)
+{
+    size_t n = t->n;
+    uint32_t *names = sk_struct_names(t);
+    size_t i = 1;
+    while (i < n && sk_atom_cmp(names[i - 1], names[i]) < 0)
+        i++;
+    if (i >= n)
+        return 0;
     size_t stack[COLL_STACK];
-    snow_term *t = NULL;
-    size_t *idx = NULL;
-    bool bad = false;
-    for (size_t i = 0; i < n; i++)
-        bad = bad || items[i] == NULL;
-    if (!bad && n <= (SIZE_MAX - sizeof(struct sk_seq)) / (2 * sizeof(snow_term *)))
-        t = sk_term_alloc(SNOW_T_SET, sizeof(struct sk_seq) + n * sizeof(snow_term *));
-    if (t != NULL)
-        idx = coll_order(n, coll_cmp_terms, items, stack, COLL_STACK);
-    if (idx == NULL) {
-        sk_term_free(t);
-        sk_release_array(n, items);
-        return NULL;
+    snow_term *vstack[COLL_STACK];
+    uint32_t nstack[COLL_STACK];
+    size_t *idx = coll_order(n, coll_cmp_atoms, names, stack, COLL_STACK);
+    snow_term **values = idx == NULL ? NULL : coll_copy(sk_items(t), n, sizeof *values, vstack, COLL_STACK);
+    uint32_t *nm = values == NULL ? NULL : coll_copy(names, n, sizeof *nm, nstack, COLL_STACK);
+    int rc = nm == NULL ? SNOW_ENOMEM : 0;
+    for (i = 0; rc == 0 && i + 1 < n; i++)
+        if (nm[idx[i]] == nm[idx[i + 1]])
+            rc = SNOW_EINVAL;
+    for (i = 0; rc == 0 && i < n; i++) {
+        sk_items(t)[i] = values[idx[i]];
+        names[i] = nm[idx[i]];
     }
-    snow_term **out = sk_items(t);
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        snow_term *e = items[idx[i]];
-        if (m > 0 && snow_term_compare(out[m - 1], e) == 0)
-            snow_term_release(e);
-        else
-            out[m++] = e;
-    }
-    t->n = m;
-    if (idx != stack)
+    if (idx != NULL && idx != stack)
         free(idx);
-    return t;
+    if (values != NULL && values != vstack)
+        free(values);
+    if (nm != NULL && nm != nstack)
+        free(nm);
+    return rc;
 }
 
 /* Fields sorted by name, so equal structs are equal whatever order their
@@ -154,9 +216,7 @@ snow_term *sk_struct_make(uint32_t type, size_t n, const uint32_t *names, snow_t
                           int *rc)
 {
     *rc = SNOW_ENOMEM;
-    size_t stack[COLL_STACK];
     snow_term *t = NULL;
-    size_t *idx = NULL;
     bool bad = false;
     for (size_t i = 0; i < n; i++)
         bad = bad || values[i] == NULL;
@@ -164,31 +224,19 @@ snow_term *sk_struct_make(uint32_t type, size_t n, const uint32_t *names, snow_t
         *rc = SNOW_EINVAL;
     if (!bad && n <= (SIZE_MAX - sizeof(struct sk_seq)) / (2 * sizeof(snow_term *)))
         t = sk_term_alloc(SNOW_T_STRUCT, sizeof(struct sk_seq) + n * (sizeof(snow_term *) + sizeof(uint32_t)));
-    if (t != NULL)
-        idx = coll_order(n, coll_cmp_atoms, names, stack, COLL_STACK);
-    for (size_t i = 0; idx != NULL && i + 1 < n; i++) {
-        if (names[idx[i]] == names[idx[i + 1]]) {
-            *rc = SNOW_EINVAL;
-            if (idx != stack)
-                free(idx);
-            idx = NULL;
+    if (t != NULL) {
+        t->n = n;
+        t->name = type;
+        if (n > 0) {
+            memcpy(sk_items(t), values, n * sizeof *values);
+            memcpy(sk_struct_names(t), names, n * sizeof *names);
         }
-    }
-    if (idx == NULL) {
+        if ((*rc = sk_struct_canon(t)) == 0)
+            return t;
         sk_term_free(t);
-        sk_release_array(n, values);
-        return NULL;
     }
-    *rc = 0;
-    t->n = n;
-    t->name = type;
-    for (size_t i = 0; i < n; i++) {
-        sk_items(t)[i] = values[idx[i]];
-        sk_struct_names(t)[i] = names[idx[i]];
-    }
-    if (idx != stack)
-        free(idx);
-    return t;
+    sk_release_array(n, values);
+    return NULL;
 }
 
 snow_term *snow_struct_from(const char *type, size_t n, const char *const *names,

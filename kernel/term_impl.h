@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 /*
  * A snow_term pointer is either a heap object (low 3 bits 000, malloc gives
@@ -39,8 +40,10 @@ struct snow_term {
     union {
         _Atomic size_t rc;
         struct snow_term *next_free; /* only once rc hit 0: release worklist */
+        struct snow_term *owner;     /* cls == SK_CLS_INNER: the block's root */
     } u;
-    uint32_t type : 8;  /* enum snow_type */
+    uint32_t type : 7;  /* enum snow_type */
+    uint32_t block : 1; /* root of a block (below): its children live inside it */
     uint32_t cls : 4;   /* allocation size class (kernel/term_alloc.c), 0 = none */
     uint32_t ctor : 20; /* variant constructor atom (atom indices < 2^20) */
     uint32_t name;
@@ -48,6 +51,25 @@ struct snow_term {
 };
 
 #define SK_RC_IMMORTAL (SIZE_MAX / 2)
+
+/*
+ * Blocks: the STF decoder builds a whole decoded tree in one allocation
+ * (one malloc instead of one per term, and releasing it is one free, with
+ * no walk over the children). The first term in the block is its root and
+ * carries `block`; every other term in it has cls SK_CLS_INNER and, instead
+ * of its own count, a pointer to the root, so a reference to any of them
+ * keeps the whole block alive (a small piece kept from a big message keeps
+ * the message's memory). Children of block terms are immediates, immortal
+ * terms or terms of the same block, never outside terms, which is why
+ * destroying the root needs no walk.
+ */
+#define SK_CLS_INNER 1u
+
+/* The term whose count stands for t's: t itself, or its block's root. */
+static inline snow_term *sk_rc_holder(snow_term *t)
+{
+    return t->cls == SK_CLS_INNER ? t->u.owner : t;
+}
 
 struct sk_int {
     struct snow_term h;
@@ -155,6 +177,7 @@ static inline void sk_term_init(snow_term *t, enum snow_type type, unsigned cls)
 {
     atomic_init(&t->u.rc, 1);
     t->type = type;
+    t->block = 0;
     t->cls = cls;
     t->ctor = 0;
     t->name = 0;
@@ -198,6 +221,58 @@ static inline void sk_term_free(snow_term *t)
     free(t);
 }
 
+/* Body sizes (head included) of the variable-size terms, so that the
+ * constructors and the decoder's sizing pass agree on them. */
+static inline size_t sk_seq_body(size_t slots)
+{
+    return sizeof(struct sk_seq) + slots * sizeof(snow_term *);
+}
+static inline size_t sk_bytes_body(size_t len) { return sizeof(struct sk_bytes) + len + 1; }
+static inline size_t sk_struct_body(size_t n)
+{
+    return sizeof(struct sk_seq) + n * (sizeof(snow_term *) + sizeof(uint32_t));
+}
+/* A term's share of a block: keeps the next term 8-byte aligned. */
+static inline size_t sk_block_share(size_t body) { return (body + 7) & ~(size_t)7; }
+
+/* Makes the piece at `at` a term of root's block. */
+static inline snow_term *sk_block_inner(snow_term *root, void *at, enum snow_type type)
+{
+    snow_term *t = at;
+    sk_term_init(t, type, SK_CLS_INNER);
+    t->u.owner = root;
+    return t;
+}
+
+/* Copies n bytes (the STF codec's string and binary bodies). Short runs,
+ * the common case, move as two overlapping words instead of a memcpy call;
+ * both words lie within the n bytes, so nothing past either end is read or
+ * written. Returns the high bits of the bytes OR-ed together for those
+ * (0: all ASCII, so valid UTF-8), else 0 only when n is 0. */
+static inline uint64_t sk_copy_bytes(void *dst, const void *src, size_t n)
+{
+    char *d = dst;
+    const char *s = src;
+    if (n >= 8 && n <= 16) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + n - 8, &b, 8);
+        return (a | b) & UINT64_C(0x8080808080808080);
+    }
+    if (n >= 4 && n < 8) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        memcpy(d, &a, 4);
+        memcpy(d + n - 4, &b, 4);
+        return (a | b) & 0x80808080u;
+    }
+    memcpy(d, s, n);
+    return n != 0;
+}
+
 /* A string or binary of len bytes, copied; no UTF-8 check. */
 snow_term *sk_bytes_make(enum snow_type type, const void *data, size_t len);
 /* Builds a struct/variant from atom indices (the decoder's path). Steals
@@ -205,6 +280,14 @@ snow_term *sk_bytes_make(enum snow_type type, const void *data, size_t len);
  * name or NULL value) or SNOW_ENOMEM. */
 snow_term *sk_struct_make(uint32_t type, size_t n, const uint32_t *names, snow_term **values,
                           int *rc);
+/* Canonical order in place (kernel/term_coll.c), shared by the
+ * constructors and the decoder. sk_coll_canon sorts a map's entries by key
+ * or a set's elements, keeping the last of equal keys; t->n shrinks by the
+ * entries dropped, which are released if `owned` (not for block terms).
+ * sk_struct_canon sorts a struct's fields by name. Both return 0, or
+ * SNOW_ENOMEM / SNOW_EINVAL (duplicate field name) with t unchanged. */
+int sk_coll_canon(snow_term *t, bool owned);
+int sk_struct_canon(snow_term *t);
 snow_term *sk_variant_make(uint32_t type, uint32_t ctor, size_t n, snow_term **fields);
 void sk_release_array(size_t n, snow_term **items);
 

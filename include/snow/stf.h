@@ -114,6 +114,8 @@ SNOW_API int snow_stf_encode_into(const snow_term *t, const struct snow_stf_opts
  * SNOW_EBADTERM (malformed: err gives the offset and what), SNOW_EMSGSIZE
  * (len > max_size), SNOW_ELIMIT (depth, term count or atom quota),
  * SNOW_ENOMEM, SNOW_ENONODE or an ids callback's code.
+ * The decoded term is one allocation: a part of it kept with snow_term_ref
+ * keeps all of it alive until that reference goes too.
  */
 SNOW_API int snow_stf_decode(const void *data, size_t len, const struct snow_stf_opts *opts,
                              snow_term **out, char *err, size_t errlen);

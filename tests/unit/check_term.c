@@ -4,8 +4,10 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <snow/stf.h>
 #include <snow/term.h>
 
 #include "snow_check.h"
@@ -457,6 +459,84 @@ START_TEST(equal_and_hash_structural)
         snow_term_release(xs[i]);
 }
 END_TEST
+/* ---- decoded terms: one block per message ---- */
+
+static snow_term *decode_copy(const snow_term *t)
+{
+    void *buf;
+    size_t len;
+    snow_term *back = NULL;
+    ck_assert_snow_ok(snow_stf_encode(t, NULL, &buf, &len, NULL, 0));
+    ck_assert_snow_ok(snow_stf_decode(buf, len, NULL, &back, NULL, 0));
+    free(buf);
+    return back;
+}
+
+/* Parts of a decoded message, kept with snow_term_ref, stay valid after
+ * the message is released, inside other terms too, for both the flat fast
+ * path and the general decoder (ASan sees any early free). */
+START_TEST(decoded_parts_outlive_message)
+{
+    snow_term *keys[2] = {snow_int(2), snow_int(1)};
+    snow_term *vals[2] = {snow_string("two"), snow_binary("\1\2", 2)};
+    snow_term *msgs[2] = {
+        snow_tuple(3, snow_int(7), snow_string("flat"), snow_binary("abc", 3)),
+        snow_tuple(3, snow_list(2, snow_string("deep"), snow_float(2.5)),
+                   snow_map_from(2, keys, vals), snow_int(INT64_MAX)),
+    };
+    for (int m = 0; m < 2; m++) {
+        snow_term *back = decode_copy(msgs[m]);
+        ck_assert(snow_term_equal(back, msgs[m]));
+        const snow_term *e0, *e1;
+        ck_assert_snow_ok(snow_term_elem(back, 0, &e0));
+        ck_assert_snow_ok(snow_term_elem(back, 1, &e1));
+        snow_term *kept = snow_tuple(2, snow_term_ref((snow_term *)e1),
+                                     snow_term_ref((snow_term *)e0));
+        snow_term *kept_elem = snow_term_ref((snow_term *)e1);
+        snow_term_release(back); /* the block lives on: kept holds parts */
+        const snow_term *o0, *o1;
+        ck_assert_snow_ok(snow_term_elem(msgs[m], 0, &o0));
+        ck_assert_snow_ok(snow_term_elem(msgs[m], 1, &o1));
+        const snow_term *k0;
+        ck_assert_snow_ok(snow_term_elem(kept, 0, &k0));
+        ck_assert(snow_term_equal(k0, o1));
+        snow_term_release(kept);
+        ck_assert(snow_term_equal(kept_elem, o1)); /* the last reference */
+        snow_term_release(kept_elem);
+        snow_term_release(msgs[m]);
+    }
+}
+END_TEST
+
+static void *release_thread(void *arg)
+{
+    snow_term_release(arg);
+    return NULL;
+}
+
+/* A decoded message released on another thread while this one keeps a
+ * part (TSan: the block's count is shared by all its terms). */
+START_TEST(decoded_block_across_threads)
+{
+    snow_term *msg = snow_tuple(2, snow_string("here"), snow_list(1, snow_string("there")));
+    for (int i = 0; i < 200; i++) {
+        snow_term *back = decode_copy(msg);
+        const snow_term *part;
+        ck_assert_snow_ok(snow_term_elem(back, 1, &part));
+        snow_term *kept = snow_term_ref((snow_term *)part);
+        pthread_t th;
+        pthread_create(&th, NULL, release_thread, back);
+        const snow_term *s;
+        ck_assert_snow_ok(snow_term_elem(kept, 0, &s));
+        const char *text;
+        ck_assert_snow_ok(snow_term_string(s, &text, NULL));
+        ck_assert_str_eq(text, "there");
+        pthread_join(th, NULL);
+        snow_term_release(kept);
+    }
+    snow_term_release(msg);
+}
+END_TEST
 
 Suite *snow_test_suite(void)
 {
@@ -481,6 +561,8 @@ Suite *snow_test_suite(void)
         {"functions", functions},
         {"order", order_across_types},
         {"equal_hash", equal_and_hash_structural},
+        {"decoded_parts", decoded_parts_outlive_message},
+        {"decoded_threads", decoded_block_across_threads},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create(cases[i].name);
