@@ -414,6 +414,7 @@ int sk_dist_conn_recv(snow_conn *c, const void *data, size_t len)
     if (c->state == SK_CONN_CLOSED)
         return SNOW_ECLOSED;
     c->last_recv_ns = sk_now_ns();
+    sk_io_note_bytes(len);
     c->in_recv = true;
     int rc = sk_frame_feed(&c->parser, data, len, dconn_on_frame, c);
     sk_dist_dispatch_flush();

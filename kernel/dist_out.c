@@ -174,6 +174,7 @@ void sk_dout_flush(snow_conn *c)
     c->wbuf = batch;
     if (batch.len == 0)
         return;
+    sk_io_note_bytes(batch.len);
     struct snow_iov iov = {batch.data, batch.len};
     int rc = sk_dp_send(c, c->cs, &iov, 1);
     c->wbuf.len = 0;

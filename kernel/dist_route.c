@@ -356,6 +356,16 @@ void sk_dist_dispatch_flush(void)
         sk_deliver_batch_flush(&route_batch);
 }
 
+/* A large message goes out at once: its receiver can work on it while the
+ * I/O thread decodes the next (measured: 64 KiB messages held in runs ran
+ * at half the rate). */
+#define ROUTE_BATCH_BIG 4096
+static void route_batch_cut(size_t frame_len)
+{
+    if (frame_len >= ROUTE_BATCH_BIG)
+        sk_dist_dispatch_flush();
+}
+
 int sk_dist_dispatch(snow_conn *c, unsigned type, const uint8_t *body, size_t len)
 {
     uint64_t remote_slot = (uint64_t)c->node->slot << SNOW_NODE_SHIFT;
@@ -372,6 +382,7 @@ int sk_dist_dispatch(snow_conn *c, unsigned type, const uint8_t *body, size_t le
         if (sk_dist_frame_term(c, type, r.p, r.left, &t) != 0)
             return SNOW_ECLOSED;
         sk_deliver_batch_add(&route_batch, to, t); /* a dead pid drops it, as in Erlang */
+        route_batch_cut(len);
         return 0;
     }
     case SK_F_SEND_NAMED: {
@@ -385,6 +396,7 @@ int sk_dist_dispatch(snow_conn *c, unsigned type, const uint8_t *body, size_t le
         if (sk_dist_frame_term(c, type, r.p, r.left, &t) != 0)
             return SNOW_ECLOSED;
         sk_deliver_batch_named(&route_batch, nbuf, t);
+        route_batch_cut(len);
         return 0;
     }
     case SK_F_LINK:

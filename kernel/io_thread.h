@@ -4,6 +4,7 @@
 #define SK_IO_THREAD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct event_base;
 
@@ -17,6 +18,9 @@ bool sk_io_running(void);
 struct event_base *sk_io_base(void);
 /* True on the I/O thread itself. */
 bool sk_io_on_thread(void);
+/* Bytes the I/O thread just moved for a connection (either way): after
+ * heavy traffic it sleeps at once instead of polling (io_thread.c). */
+void sk_io_note_bytes(size_t n);
 
 /* Queues fn(arg) to run on the I/O thread, in call order (FIFO across all
  * callers). Wakes the loop once per batch: only the push that finds the
