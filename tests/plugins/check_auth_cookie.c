@@ -333,11 +333,6 @@ END_TEST
 /* Bindings from real TLS connections: a direct link authenticates; a relay
  * that terminates TLS on both sides (A <-> M <-> B) cannot pass A's proof
  * on to B, because the two channels' tls-exporter values differ. */
-static bool rx_nonempty(void *arg)
-{
-    return evbuffer_get_length(((struct snow_conn *)arg)->rx) > 0;
-}
-
 /* A TLS server is up once its Finished is out (early start); its binding
  * exists once the client's Finished is in, which the client's first bytes
  * bring, as a peer's hello does in the kernel. */
@@ -345,7 +340,7 @@ static void tls_binding(struct th_plugin *p, struct snow_conn *c, unsigned char 
 {
     int rc = th_transport(p)->channel_binding(p->state, c, c->cs, out, 32);
     if (rc == SNOW_ESTATE && !c->outbound) {
-        ck_assert_msg(th_run_until(p->base, rx_nonempty, c, 5000), "no bytes from the client");
+        ck_assert_msg(th_run_until(p->base, th_has_rx, c, 5000), "no bytes from the client");
         rc = th_transport(p)->channel_binding(p->state, c, c->cs, out, 32);
     }
     ck_assert_snow_ok(rc);

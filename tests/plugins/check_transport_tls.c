@@ -48,11 +48,6 @@ static bool up_or_closed_pred(void *arg)
     return c->up || c->closed;
 }
 
-static bool rx_nonempty(void *arg)
-{
-    return evbuffer_get_length(((struct snow_conn *)arg)->rx) > 0;
-}
-
 START_TEST(binding_same_on_both_sides)
 {
     struct tls_env e = {.base = th_base_new()};
@@ -68,7 +63,7 @@ START_TEST(binding_same_on_both_sides)
     int rc = ops->channel_binding(e.srv->state, e.sc, e.sc->cs, b, sizeof b);
     if (rc == SNOW_ESTATE) {
         ck_assert_int_ge(th_send(e.cc, "x", 1), 0);
-        ck_assert(th_run_until(e.base, rx_nonempty, e.sc, 5000));
+        ck_assert(th_run_until(e.base, th_has_rx, e.sc, 5000));
         rc = ops->channel_binding(e.srv->state, e.sc, e.sc->cs, b, sizeof b);
     }
     ck_assert_snow_ok(rc);

@@ -395,6 +395,11 @@ static void harness_tick(evutil_socket_t fd, short what, void *arg)
     *(bool *)arg = true;
 }
 
+bool th_has_rx(void *conn)
+{
+    return evbuffer_get_length(((struct snow_conn *)conn)->rx) > 0;
+}
+
 bool th_run_until(struct event_base *base, bool (*pred)(void *), void *arg, int timeout_ms)
 {
     bool expired = false;

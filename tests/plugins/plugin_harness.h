@@ -104,6 +104,8 @@ void th_close(struct snow_conn *c);
 /* Run the loop until pred(arg) holds or timeout_ms passes. Returns pred's
  * final value. pred may do work (pump senders). */
 bool th_run_until(struct event_base *base, bool (*pred)(void *), void *arg, int timeout_ms);
+/* A th_run_until predicate: the conn `arg` has received at least one byte. */
+bool th_has_rx(void *conn);
 
 /* Listen on 127.0.0.1:0 with `srv`, connect from `cli`, run until both ends
  * are up. Returns true on success; *sc is the accepted conn. */
