@@ -161,12 +161,11 @@ static struct sk_msg *msg_alloc(void)
 static void msg_release(struct sk_msg *m)
 {
     struct sk_msg_pool *pool = pool_mine;
-    struct sk_msg_pool *home = m->home >= 0 ? sk_sched_home_pool((unsigned)m->home) : NULL;
-    if (pool == NULL || home == NULL) {
+    if (pool == NULL || m->home < 0) {
         free(m);
         return;
     }
-    if (home == pool) {
+    if (m->home == home_mine) {
         if (pool->nfree >= MSG_POOL_MAX) {
             free(m);
             return;
@@ -174,6 +173,11 @@ static void msg_release(struct sk_msg *m)
         atomic_store_explicit(&m->next, pool->free, memory_order_relaxed);
         pool->free = m;
         pool->nfree++;
+        return;
+    }
+    struct sk_msg_pool *home = sk_sched_home_pool((unsigned)m->home);
+    if (home == NULL) {
+        free(m);
         return;
     }
     /* Someone else's node: batch it, then hand the batch home at once. */
