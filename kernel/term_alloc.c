@@ -28,20 +28,6 @@ static pthread_key_t alloc_key;
 static pthread_once_t alloc_once = PTHREAD_ONCE_INIT;
 static bool alloc_key_ok;
 
-static void alloc_flush(void *arg)
-{
-    struct sk_alloc_cache *c = arg;
-    for (unsigned i = 0; i < SK_ALLOC_CLASSES; i++) {
-        while (c->cls[i].head != NULL) {
-            snow_term *t = c->cls[i].head;
-            c->cls[i].head = t->u.next_free;
-            free(t);
-        }
-        c->cls[i].count = 0;
-    }
-    c->registered = false; /* a later free re-registers (destructors repeat) */
-}
-
 /* Per class, a bounded stack of batches (each a chain of SK_ALLOC_BATCH
  * blocks linked through next_free). Past the bound, batches go to free(). */
 #define DEPOT_BATCHES 64
@@ -58,6 +44,17 @@ static void chain_free(snow_term *t)
         free(t);
         t = next;
     }
+}
+
+static void alloc_flush(void *arg)
+{
+    struct sk_alloc_cache *c = arg;
+    for (unsigned i = 0; i < SK_ALLOC_CLASSES; i++) {
+        chain_free(c->cls[i].head);
+        c->cls[i].head = NULL;
+        c->cls[i].count = 0;
+    }
+    c->registered = false; /* a later free re-registers (destructors repeat) */
 }
 
 void sk_alloc_spill(struct sk_alloc_class *k, unsigned cls)
