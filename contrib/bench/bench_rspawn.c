@@ -20,7 +20,7 @@
  * 200 for 5,000); each trip is timed from just before snow_node_spawn to the
  * receipt of {spawned, I}. Prints one line per repetition:
  *   SNOW <transport> n=<N> p50us=<..> p99us=<..> spawns/s=<..>
- * Plugins come from $SNOW_PLUGIN_PATH (the build tree: see `make bench`).
+ * Plugins come from $SNOW_PLUGIN_PATH (the build tree: see `make bench-rspawn`).
  */
 
 static void bench_reply(const snow_term *arg)
