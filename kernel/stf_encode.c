@@ -300,6 +300,24 @@ static inline size_t enc_leaf_size(const snow_term *t)
     return 0;
 }
 
+/* Writes a leaf (enc_leaf_size(t) != 0) at p; returns the byte after it. */
+static inline uint8_t *leaf_put(uint8_t *p, const snow_term *t)
+{
+    if (sk_is_small(t)) {
+        *p++ = (uint8_t)(SK_STF_SMALL + (unsigned)sk_small_val(t));
+    } else if (sk_is_imm(t)) {
+        *p++ = t == SK_NIL                           ? SK_STF_NIL
+               : sk_atom_index(t) == SK_ATOM_TRUE ? SK_STF_TRUE
+                                                  : SK_STF_FALSE;
+    } else {
+        *p++ = (uint8_t)((t->type == SNOW_T_STRING ? SK_STF_STRING_S : SK_STF_BINARY_S) +
+                         (unsigned)t->n);
+        sk_copy_bytes(p, ((const struct sk_bytes *)t)->data, t->n);
+        p += t->n;
+    }
+    return p;
+}
+
 /* Writes t if it is such a leaf and fits; false leaves it to enc_term
  * (also when the buffer or the term budget is short: enc_term then deals
  * with that). */
@@ -309,17 +327,8 @@ static inline bool enc_leaf(struct enc *e, const snow_term *t)
     if (need == 0 || e->cap - e->len < need || e->terms >= e->lim.max_terms)
         return false;
     e->terms++;
-    if (sk_is_small(t)) {
-        put8(e, SK_STF_SMALL + (unsigned)sk_small_val(t));
-    } else if (sk_is_imm(t)) {
-        put8(e, t == SK_NIL                           ? SK_STF_NIL
-                : sk_atom_index(t) == SK_ATOM_TRUE ? SK_STF_TRUE
-                                                   : SK_STF_FALSE);
-    } else {
-        put8(e, (t->type == SNOW_T_STRING ? SK_STF_STRING_S : SK_STF_BINARY_S) + (unsigned)t->n);
-        sk_copy_bytes(e->buf + e->len, ((const struct sk_bytes *)t)->data, t->n);
-        e->len += t->n;
-    }
+    leaf_put(e->buf + e->len, t);
+    e->len += need;
     return true;
 }
 
@@ -521,62 +530,92 @@ static int enc_fixed(const snow_term *t, const struct snow_stf_opts *opts, void 
     return rc;
 }
 
-/* The exact encoded size (version byte included) of the commonest
- * messages, found in one short loop: a string or binary on its own, or a
- * short tuple or list of leaves (enc_leaf_size). 0 for any other term. */
-static size_t enc_flat_size(const snow_term *t)
+/* The commonest messages: a tuple or list of at most SK_STF_SEQ_S_MAX
+ * leaves (enc_leaf_size). Their encoding is never longer than FLAT_MAX. */
+#define FLAT_MAX (2 + SK_STF_SEQ_S_MAX * (1 + SK_STF_STRING_S_MAX))
+
+/* Encodes such a message into out[FLAT_MAX] in one loop; its length, or 0
+ * for any other term or when the limits refuse it (the general path then
+ * says why). */
+static size_t enc_flat(const snow_term *t, const struct snow_stf_opts *opts, uint8_t *out)
 {
-    if (t == NULL || sk_is_imm(t))
+    if (t == NULL || sk_is_imm(t) || (t->type != SNOW_T_TUPLE && t->type != SNOW_T_LIST) ||
+        t->n == 0 || t->n > SK_STF_SEQ_S_MAX)
         return 0;
-    size_t n = t->n;
-    switch ((enum snow_type)t->type) {
-    case SNOW_T_STRING:
-        return 1 + (n <= SK_STF_STRING_S_MAX ? 1 : 5) + n;
-    case SNOW_T_BINARY:
-        return 1 + (n <= SK_STF_SEQ_S_MAX ? 1 : 5) + n;
-    case SNOW_T_TUPLE:
-    case SNOW_T_LIST: {
-        if (n == 0 || n > SK_STF_SEQ_S_MAX)
+    uint8_t *p = out;
+    *p++ = SNOW_STF_VERSION;
+    *p++ = (uint8_t)((t->type == SNOW_T_TUPLE ? SK_STF_TUPLE_S : SK_STF_LIST_S) + (unsigned)t->n);
+    for (size_t i = 0; i < t->n; i++) {
+        const snow_term *x = sk_items(t)[i];
+        if (enc_leaf_size(x) == 0)
             return 0;
-        size_t size = 2; /* version, head */
-        for (size_t i = 0; i < n; i++) {
-            size_t leaf = enc_leaf_size(sk_items(t)[i]);
-            if (leaf == 0)
-                return 0;
-            size += leaf;
-        }
-        return size;
+        p = leaf_put(p, x);
     }
-    default:
+    size_t len = (size_t)(p - out);
+    if (opts != NULL) { /* the defaults let every flat message through */
+        struct sk_stf_limits lim;
+        sk_stf_limits(opts, &lim);
+        if (len > lim.max_size || t->n + 1 > lim.max_terms || lim.max_depth < 1)
+            return 0;
+    }
+    return len;
+}
+
+/* A lone string or binary (a bulk payload): its encoded size, known
+ * without a pass over it; 0 for other terms. */
+static size_t enc_bytes_size(const snow_term *t)
+{
+    if (t == NULL || sk_is_imm(t) || (t->type != SNOW_T_STRING && t->type != SNOW_T_BINARY))
+        return 0;
+    size_t short_max = t->type == SNOW_T_STRING ? SK_STF_STRING_S_MAX : SK_STF_SEQ_S_MAX;
+    return 1 + (t->n <= short_max ? 1 : 5) + t->n;
+}
+
+/* Where a whole encoding goes: a block of exactly its size that `alloc`
+ * provides (NULL: out of memory) and `undo` gives back on failure. */
+struct enc_sink {
+    uint8_t *(*alloc)(struct enc_sink *s, size_t len);
+    void (*undo)(struct enc_sink *s);
+    void *block;
+};
+
+/* Encodes t into one block from the sink. A flat message (enc_flat) and
+ * any other that fits the stack buffer are encoded there and copied; a
+ * lone string or binary is encoded straight into the block; one too big for the stack buffer is encoded a second time, into a block
+ * of the size the first run counted. One allocation in every case. */
+static int enc_to_sink(const snow_term *t, const struct snow_stf_opts *opts,
+                       struct enc_sink *sink, size_t *len, char *err, size_t errlen)
+{
+    uint8_t flat[FLAT_MAX], *buf;
+    size_t need = enc_flat(t, opts, flat);
+    if (need != 0) {
+        if ((buf = sink->alloc(sink, need)) == NULL)
+            return SNOW_ENOMEM;
+        sk_copy_bytes(buf, flat, need);
+        *len = need;
         return 0;
     }
+    uint8_t stack[1024];
+    bool fits = false;
+    int rc = 0;
+    if ((need = enc_bytes_size(t)) == 0 &&
+        (rc = enc_fixed(t, opts, stack, sizeof stack, &need, &fits, err, errlen)) != 0)
+        return rc;
+    if ((buf = sink->alloc(sink, need)) == NULL)
+        return SNOW_ENOMEM;
+    if (fits)
+        memcpy(buf, stack, need);
+    else if ((rc = enc_fixed(t, opts, buf, need, &need, &fits, err, errlen)) != 0 || !fits) {
+        sink->undo(sink);
+        return rc != 0 ? rc : SNOW_EINVAL; /* the two runs disagree: a bug */
+    }
+    *len = need;
+    return 0;
 }
 
-/* Writes a flat tuple or list (enc_flat_size) into buf, which has exactly
- * its size, in one loop over its leaves; false if the limits refuse it
- * (the general path then says why). */
-static bool enc_flat_seq(const snow_term *t, const struct snow_stf_opts *opts, uint8_t *buf,
-                         size_t size)
-{
-    struct enc e;
-    sk_stf_limits(opts, &e.lim);
-    if (size > e.lim.max_size || t->n + 1 > e.lim.max_terms || e.lim.max_depth < 1)
-        return false;
-    e.buf = buf;
-    e.len = 0;
-    e.cap = size;
-    e.terms = 1;
-    put8(&e, SNOW_STF_VERSION);
-    put8(&e, (t->type == SNOW_T_TUPLE ? SK_STF_TUPLE_S : SK_STF_LIST_S) + (unsigned)t->n);
-    for (size_t i = 0; i < t->n; i++)
-        enc_leaf(&e, sk_items(t)[i]); /* sized: always fits */
-    return true;
-}
+static uint8_t *sink_malloc(struct enc_sink *s, size_t len) { return s->block = malloc(len); }
+static void sink_malloc_undo(struct enc_sink *s) { free(s->block); }
 
-/* A flat term (enc_flat_size) is encoded straight into an exact-size
- * block. Others are encoded on the stack and copied to an exact-size
- * block; one too big for the stack buffer is encoded a second time, into a
- * block of the size the first run counted. One malloc in every case. */
 int snow_stf_encode(const snow_term *t, const struct snow_stf_opts *opts, void **out,
                     size_t *len, char *err, size_t errlen)
 {
@@ -584,51 +623,38 @@ int snow_stf_encode(const snow_term *t, const struct snow_stf_opts *opts, void *
         return SNOW_EINVAL;
     *out = NULL;
     *len = 0;
-    size_t need = enc_flat_size(t);
-    bool fits;
-    int rc;
-    if (need != 0) { /* known size: encode straight into the caller's block */
-        uint8_t *buf = malloc(need);
-        if (buf == NULL)
-            return SNOW_ENOMEM;
-        bool seq = t->type == SNOW_T_TUPLE || t->type == SNOW_T_LIST;
-        if (!(seq && enc_flat_seq(t, opts, buf, need)) &&
-            ((rc = enc_fixed(t, opts, buf, need, &need, &fits, err, errlen)) != 0 || !fits)) {
-            free(buf);
-            return rc != 0 ? rc : SNOW_EINVAL; /* !fits: enc_flat_size is wrong */
-        }
-        *out = buf;
-        *len = need;
-        return 0;
-    }
-    uint8_t stack[1024];
-    rc = enc_fixed(t, opts, stack, sizeof stack, &need, &fits, err, errlen);
-    if (rc != 0)
-        return rc;
-    if (fits) {
-        uint8_t *buf = malloc(need);
-        if (buf == NULL)
-            return SNOW_ENOMEM;
-        memcpy(buf, stack, need);
-        *out = buf;
-        *len = need;
-        return 0;
-    }
-    /* GROW mode only as a safety net: steps reserve what they write, and
-     * enc_leaf leaves a short buffer's tail to them. */
-    struct enc e;
-    e.len = e.base = 0;
-    e.cap = need;
-    e.mode = ENC_GROW;
-    if ((e.buf = malloc(e.cap)) == NULL)
-        return SNOW_ENOMEM;
-    if ((rc = enc_run(&e, t, opts, err, errlen)) != 0) {
-        free(e.buf);
-        return rc;
-    }
-    *out = e.buf;
-    *len = e.len;
-    return 0;
+    struct enc_sink sink = {sink_malloc, sink_malloc_undo, NULL};
+    int rc = enc_to_sink(t, opts, &sink, len, err, errlen);
+    if (rc == 0)
+        *out = sink.block;
+    return rc;
+}
+
+/* The binary term is allocated like any other (thread caches), with the
+ * trailing NUL every sk_bytes carries. */
+static uint8_t *sink_binary(struct enc_sink *s, size_t len)
+{
+    struct sk_bytes *b = (struct sk_bytes *)sk_term_alloc(SNOW_T_BINARY, sizeof *b + len + 1);
+    if ((s->block = b) == NULL)
+        return NULL;
+    b->h.n = len;
+    b->data[len] = '\0';
+    return (uint8_t *)b->data;
+}
+static void sink_binary_undo(struct enc_sink *s) { snow_term_release(s->block); }
+
+int snow_stf_encode_binary(const snow_term *t, const struct snow_stf_opts *opts,
+                           snow_term **out, char *err, size_t errlen)
+{
+    if (out == NULL)
+        return SNOW_EINVAL;
+    *out = NULL;
+    struct enc_sink sink = {sink_binary, sink_binary_undo, NULL};
+    size_t len;
+    int rc = enc_to_sink(t, opts, &sink, &len, err, errlen);
+    if (rc == 0)
+        *out = sink.block;
+    return rc;
 }
 
 int snow_stf_encoded_size(const snow_term *t, const struct snow_stf_opts *opts, size_t *len,
@@ -651,6 +677,14 @@ int snow_stf_encode_into(const snow_term *t, const struct snow_stf_opts *opts, v
 {
     if (len == NULL || (buf == NULL && cap > 0))
         return SNOW_EINVAL;
+    uint8_t flat[FLAT_MAX];
+    size_t need = enc_flat(t, opts, cap >= FLAT_MAX ? buf : flat);
+    if (need != 0 && need <= cap) {
+        if (cap < FLAT_MAX)
+            sk_copy_bytes(buf, flat, need);
+        *len = need;
+        return 0;
+    }
     bool fits;
     int rc = enc_fixed(t, opts, buf, cap, len, &fits, err, errlen);
     if (rc == 0 && !fits) { /* ran out of room: report the need */

@@ -16,7 +16,8 @@
  * them less; the Erlang side measures its VM's CPU time the same way and
  * runs with one scheduler and no busy-waiting. Encoding goes to a
  * fresh malloc'd buffer per term (like term_to_binary returning a new
- * binary); "encode_into" reuses one caller buffer (no allocation: the
+ * binary); "encode_bin" makes a new binary term (snow_stf_encode_binary,
+ * what term_to_binary does); "encode_into" reuses one caller buffer (no allocation: the
  * distribution layer's path); decoding builds and releases the term each
  * time.
  * contrib/bench/bench_stf.sh runs the same workloads in Erlang.
@@ -55,6 +56,20 @@ static double bench_encode(const snow_term *t, long n)
     return bench_now() - t0;
 }
 
+/* Seconds for n encodes of t to a new binary term (term_to_binary's
+ * exact analogue: it too returns a new binary). */
+static double bench_encode_bin(const snow_term *t, long n)
+{
+    double t0 = bench_now();
+    for (long i = 0; i < n; i++) {
+        snow_term *bin;
+        if (snow_stf_encode_binary(t, NULL, &bin, NULL, 0) != 0)
+            abort();
+        snow_term_release(bin);
+    }
+    return bench_now() - t0;
+}
+
 /* Seconds for n encodes of t into one reused buffer (the distribution
  * layer's path: it encodes straight into its frame buffer). */
 static double bench_encode_into(const snow_term *t, long n)
@@ -87,15 +102,17 @@ static void bench_run(const char *name, snow_term *t, long n, int reps)
     size_t len;
     if (t == NULL || snow_stf_encode(t, NULL, &buf, &len, NULL, 0) != 0)
         abort();
-    double enc[32], into[32], dec[32];
+    double enc[32], bin[32], into[32], dec[32];
     for (int r = 0; r < reps; r++) {
         enc[r] = (double)n / bench_encode(t, n);
+        bin[r] = (double)n / bench_encode_bin(t, n);
         into[r] = (double)n / bench_encode_into(t, n);
         dec[r] = (double)n / bench_decode(buf, len, n);
     }
     double e = bench_median(enc, reps), d = bench_median(dec, reps);
-    double in = bench_median(into, reps);
+    double in = bench_median(into, reps), eb = bench_median(bin, reps);
     printf("stf %s encode %.0f %.1f %zu\n", name, e, e * (double)len / 1e6, len);
+    printf("stf %s encode_bin %.0f %.1f %zu\n", name, eb, eb * (double)len / 1e6, len);
     printf("stf %s encode_into %.0f %.1f %zu\n", name, in, in * (double)len / 1e6, len);
     printf("stf %s decode %.0f %.1f %zu\n", name, d, d * (double)len / 1e6, len);
     fflush(stdout);

@@ -95,6 +95,13 @@ struct snow_stf_opts {
 SNOW_API int snow_stf_encode(const snow_term *t, const struct snow_stf_opts *opts,
                              void **out, size_t *len, char *err, size_t errlen);
 
+/* As snow_stf_encode, but the encoding is a new binary term (*out, caller
+ * owns one reference): Erlang's term_to_binary. It comes from the term
+ * allocator's thread caches, so for small messages it is cheaper than a
+ * malloc'd buffer; read it with snow_term_binary. */
+SNOW_API int snow_stf_encode_binary(const snow_term *t, const struct snow_stf_opts *opts,
+                                    snow_term **out, char *err, size_t errlen);
+
 /* The exact number of bytes snow_stf_encode would produce (same errors). */
 SNOW_API int snow_stf_encoded_size(const snow_term *t, const struct snow_stf_opts *opts,
                                    size_t *len, char *err, size_t errlen);

@@ -190,6 +190,13 @@ START_TEST(random_round_trip)
         if (i % 4 == 0) { /* the three encoders agree */
             ck_assert_snow_ok(snow_stf_encoded_size(t, NULL, &size, NULL, 0));
             ck_assert_uint_eq(size, len);
+            snow_term *bin = NULL;
+            const void *bytes;
+            ck_assert_snow_ok(snow_stf_encode_binary(t, NULL, &bin, NULL, 0));
+            ck_assert_snow_ok(snow_term_binary(bin, &bytes, &size));
+            ck_assert_uint_eq(size, len);
+            ck_assert_int_eq(memcmp(bytes, buf, len), 0);
+            snow_term_release(bin);
             int rc = snow_stf_encode_into(t, NULL, fixed, sizeof fixed, &len2, NULL, 0);
             if (len <= sizeof fixed) {
                 ck_assert_snow_ok(rc);
@@ -601,6 +608,63 @@ START_TEST(encode_into_sizes)
 }
 END_TEST
 
+/* Every encoder refuses what the limits refuse, flat fast path or not,
+ * and leaves nothing behind. */
+static void expect_refused(const snow_term *t, const struct snow_stf_opts *o, int want)
+{
+    char err[256] = "";
+    void *buf = (void *)1;
+    size_t len;
+    uint8_t fixed[1024];
+    snow_term *bin = (snow_term *)1;
+    ck_assert_snow_err(snow_stf_encode(t, o, &buf, &len, err, sizeof err), want);
+    ck_assert_ptr_null(buf);
+    ck_assert_msg(err[0] != '\0', "no error text");
+    ck_assert_snow_err(snow_stf_encode_into(t, o, fixed, sizeof fixed, &len, NULL, 0), want);
+    ck_assert_snow_err(snow_stf_encode_into(t, o, fixed, 20, &len, NULL, 0), want);
+    ck_assert_snow_err(snow_stf_encode_binary(t, o, &bin, NULL, 0), want);
+    ck_assert_ptr_null(bin);
+}
+
+START_TEST(encode_binary_and_limits)
+{
+    snow_term *hello = snow_tuple(2, snow_int(7), snow_string("hello world"));
+    snow_term *bin;
+    const void *bytes;
+    size_t len;
+    ck_assert_snow_ok(snow_stf_encode_binary(hello, NULL, &bin, NULL, 0));
+    ck_assert_int_eq(snow_term_type(bin), SNOW_T_BINARY);
+    ck_assert_snow_ok(snow_term_binary(bin, &bytes, &len));
+    uint8_t want[] = {SNOW_STF_VERSION, 0x42, 0x87, 0x2b, 'h', 'e', 'l', 'l', 'o', ' ',
+                      'w', 'o', 'r', 'l', 'd'};
+    ck_assert_uint_eq(len, sizeof want);
+    ck_assert_int_eq(memcmp(bytes, want, len), 0);
+    snow_term *back;
+    ck_assert_snow_ok(snow_stf_decode(bytes, len, NULL, &back, NULL, 0));
+    ck_assert(snow_term_equal(back, hello));
+    snow_term_release(back);
+    snow_term_release(bin);
+    /* a buffer big enough for any flat message is written in place */
+    uint8_t big[600];
+    ck_assert_snow_ok(snow_stf_encode_into(hello, NULL, big, sizeof big, &len, NULL, 0));
+    ck_assert_uint_eq(len, sizeof want);
+    ck_assert_int_eq(memcmp(big, want, len), 0);
+    /* the limits hold on the flat path too */
+    struct snow_stf_opts o = {.size = sizeof o, .max_terms = 2};
+    expect_refused(hello, &o, SNOW_ELIMIT);
+    o = (struct snow_stf_opts){.size = sizeof o, .max_size = 14};
+    expect_refused(hello, &o, SNOW_EMSGSIZE);
+    snow_term *lone = snow_string("a string of more than thirty-one bytes");
+    o.max_size = 20;
+    expect_refused(lone, &o, SNOW_EMSGSIZE);
+    snow_term *fn = snow_tuple(2, snow_int(1), snow_function((snow_fn_ptr)abort, "cb", NULL));
+    expect_refused(fn, NULL, SNOW_ENOTSERIALIZABLE);
+    snow_term_release(fn);
+    snow_term_release(lone);
+    snow_term_release(hello);
+}
+END_TEST
+
 Suite *snow_test_suite(void)
 {
     Suite *s = suite_create("stf");
@@ -623,6 +687,7 @@ Suite *snow_test_suite(void)
         {"atom_quota", atom_quota},
         {"pids", pid_translation},
         {"encode_into", encode_into_sizes},
+        {"encode_binary", encode_binary_and_limits},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create(cases[i].name);
