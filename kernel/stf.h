@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Tag bytes (contrib/stf/SPEC.md is the normative list). */
 enum sk_stf_tag {
@@ -69,6 +70,53 @@ static inline void sk_stf_limits(const struct snow_stf_opts *o, struct sk_stf_li
     if (LIM_HAS(ids))
         l->ids = o->ids;
 #undef LIM_HAS
+}
+
+/* Big-endian reads of the fixed-width bodies. */
+static inline uint16_t sk_stf_get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static inline uint32_t sk_stf_get32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return __builtin_bswap32(v);
+}
+static inline uint64_t sk_stf_get64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return __builtin_bswap64(v);
+}
+
+/* Body bytes of an INT8..INT64 tag; 0 for any other tag. */
+static inline unsigned sk_stf_int_width(unsigned tag)
+{
+    switch (tag) {
+    case SK_STF_INT8:
+        return 1;
+    case SK_STF_INT16:
+        return 2;
+    case SK_STF_INT32:
+        return 4;
+    case SK_STF_INT64:
+        return 8;
+    default:
+        return 0;
+    }
+}
+
+/* The value of an integer body of `width` bytes (sk_stf_int_width). */
+static inline int64_t sk_stf_int_body(const uint8_t *p, unsigned width)
+{
+    switch (width) {
+    case 1:
+        return (int8_t)p[0];
+    case 2:
+        return (int16_t)sk_stf_get16(p);
+    case 4:
+        return (int32_t)sk_stf_get32(p);
+    default:
+        return (int64_t)sk_stf_get64(p);
+    }
 }
 
 /* Error text helper shared by encoder and decoder (NULL-safe). */

@@ -65,19 +65,6 @@ static inline bool dec_need(struct dec *d, size_t n, const char *what)
     return false;
 }
 
-static inline uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static inline uint32_t get32(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return __builtin_bswap32(v);
-}
-static inline uint64_t get64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return __builtin_bswap64(v);
-}
 
 /* A u32 count; `unit` is the fewest bytes one element can take. */
 static bool dec_count(struct dec *d, size_t unit, size_t *n, const char *what)
@@ -85,7 +72,7 @@ static bool dec_count(struct dec *d, size_t unit, size_t *n, const char *what)
     if (!dec_need(d, 4, what))
         return false;
     const uint8_t *at = d->p;
-    *n = get32(d->p);
+    *n = sk_stf_get32(d->p);
     d->p += 4;
     if (*n > dec_left(d) / unit) {
         dec_fail(d, SNOW_EBADTERM, at, "%s count %zu exceeds the %zu bytes left", what, *n,
@@ -272,8 +259,8 @@ static snow_term *dec_id(struct dec *d, bool is_ref, const uint8_t *at)
     if (!dec_need(d, node_len + 12, is_ref ? "ref" : "pid"))
         return NULL;
     const char *node = (const char *)d->p;
-    uint32_t creation = get32(d->p + node_len);
-    uint64_t id = get64(d->p + node_len + 4), value = id;
+    uint32_t creation = sk_stf_get32(d->p + node_len);
+    uint64_t id = sk_stf_get64(d->p + node_len + 4), value = id;
     d->p += node_len + 12;
     const struct snow_stf_ids *ids = d->lim.ids;
     if (ids != NULL && ids->from_wire != NULL) {
@@ -321,21 +308,7 @@ static snow_term *dec_int(struct dec *d, size_t width)
 {
     if (!dec_need(d, width, "integer"))
         return NULL;
-    int64_t v;
-    switch (width) {
-    case 1:
-        v = (int8_t)d->p[0];
-        break;
-    case 2:
-        v = (int16_t)get16(d->p);
-        break;
-    case 4:
-        v = (int32_t)get32(d->p);
-        break;
-    default:
-        v = (int64_t)get64(d->p);
-        break;
-    }
+    int64_t v = sk_stf_int_body(d->p, (unsigned)width);
     d->p += width;
     if (v >= SK_SMALL_MIN && v <= SK_SMALL_MAX) /* as snow_int */
         return sk_small_make(v);
@@ -382,7 +355,7 @@ static snow_term *dec_term(struct dec *d, unsigned depth)
     case SK_STF_FLOAT: {
         if (!dec_need(d, 8, "float"))
             return NULL;
-        uint64_t bits = get64(d->p);
+        uint64_t bits = sk_stf_get64(d->p);
         double v;
         memcpy(&v, &bits, 8);
         if (isnan(v)) {

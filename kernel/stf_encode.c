@@ -81,12 +81,6 @@ static inline __attribute__((always_inline)) int enc_reserve(struct enc *e, size
 }
 
 static inline void put8(struct enc *e, unsigned v) { e->buf[e->len++] = (uint8_t)v; }
-static inline void put16(struct enc *e, uint16_t v)
-{
-    e->buf[e->len] = (uint8_t)(v >> 8);
-    e->buf[e->len + 1] = (uint8_t)v;
-    e->len += 2;
-}
 static inline void put32(struct enc *e, uint32_t v)
 {
     uint32_t be = __builtin_bswap32(v);
@@ -123,39 +117,57 @@ static inline __attribute__((always_inline)) int enc_payload(struct enc *e, cons
     return 0;
 }
 
+/* Body bytes of int v: 0 (the tag holds 0..127), 1, 2, 4 or 8. */
+static inline unsigned int_width(int64_t v)
+{
+    return v >= 0 && v <= SK_STF_SMALL_MAX ? 0
+           : v >= INT8_MIN && v <= INT8_MAX   ? 1
+           : v >= INT16_MIN && v <= INT16_MAX ? 2
+           : v >= INT32_MIN && v <= INT32_MAX ? 4
+                                              : 8;
+}
+
+/* Writes int v (tag and body, int_width(v) body bytes) at p; returns the
+ * byte after it. */
+static inline uint8_t *int_put(uint8_t *p, int64_t v, unsigned width)
+{
+    switch (width) {
+    case 0:
+        *p = (uint8_t)(SK_STF_SMALL + (unsigned)v);
+        return p + 1;
+    case 1:
+        p[0] = SK_STF_INT8;
+        p[1] = (uint8_t)v;
+        return p + 2;
+    case 2:
+        p[0] = SK_STF_INT16;
+        p[1] = (uint8_t)((uint64_t)v >> 8);
+        p[2] = (uint8_t)v;
+        return p + 3;
+    case 4: {
+        uint32_t be = __builtin_bswap32((uint32_t)v);
+        p[0] = SK_STF_INT32;
+        memcpy(p + 1, &be, 4);
+        return p + 5;
+    }
+    default: {
+        uint64_t be = __builtin_bswap64((uint64_t)v);
+        p[0] = SK_STF_INT64;
+        memcpy(p + 1, &be, 8);
+        return p + 9;
+    }
+    }
+}
+
 /* Reserves exactly what it writes, as every step but enc_leaf does, so an
- * exact-size buffer (snow_stf_encode's second run) never has to grow. */
+ * exact-size buffer never has to grow. */
 static inline __attribute__((always_inline)) int enc_int(struct enc *e, int64_t v)
 {
-    unsigned width = v >= 0 && v <= SK_STF_SMALL_MAX ? 0
-                     : v >= INT8_MIN && v <= INT8_MAX   ? 1
-                     : v >= INT16_MIN && v <= INT16_MAX ? 2
-                     : v >= INT32_MIN && v <= INT32_MAX ? 4
-                                                        : 8;
+    unsigned width = int_width(v);
     int rc = enc_reserve(e, 1 + width);
     if (rc != 0)
         return rc;
-    switch (width) {
-    case 0:
-        put8(e, SK_STF_SMALL + (unsigned)v);
-        break;
-    case 1:
-        put8(e, SK_STF_INT8);
-        put8(e, (uint8_t)v);
-        break;
-    case 2:
-        put8(e, SK_STF_INT16);
-        put16(e, (uint16_t)v);
-        break;
-    case 4:
-        put8(e, SK_STF_INT32);
-        put32(e, (uint32_t)v);
-        break;
-    default:
-        put8(e, SK_STF_INT64);
-        put64(e, (uint64_t)v);
-        break;
-    }
+    e->len = (size_t)(int_put(e->buf + e->len, v, width) - e->buf);
     return 0;
 }
 
@@ -285,12 +297,12 @@ static void enc_path_child(struct enc *e, const snow_term *parent, size_t j)
 }
 
 /* The commonest elements, which the parent's loop writes without the
- * general path's calls: ints 0..127, nil, booleans, short strings and
- * short binaries. Their encoded size (tag + body), or 0 for other terms. */
+ * general path's calls: ints that are immediates, nil, booleans, short
+ * strings and short binaries. Their encoded size (tag + body), or 0 for other terms. */
 static inline size_t enc_leaf_size(const snow_term *t)
 {
     if (sk_is_small(t))
-        return (uint64_t)sk_small_val(t) <= SK_STF_SMALL_MAX;
+        return 1 + int_width(sk_small_val(t));
     if (sk_is_imm(t))
         return t == SK_NIL || (sk_is_atomimm(t) && sk_atom_index(t) <= SK_ATOM_TRUE);
     if (t->type == SNOW_T_STRING && t->n <= SK_STF_STRING_S_MAX)
@@ -304,7 +316,8 @@ static inline size_t enc_leaf_size(const snow_term *t)
 static inline uint8_t *leaf_put(uint8_t *p, const snow_term *t)
 {
     if (sk_is_small(t)) {
-        *p++ = (uint8_t)(SK_STF_SMALL + (unsigned)sk_small_val(t));
+        int64_t v = sk_small_val(t);
+        p = int_put(p, v, int_width(v));
     } else if (sk_is_imm(t)) {
         *p++ = t == SK_NIL                           ? SK_STF_NIL
                : sk_atom_index(t) == SK_ATOM_TRUE ? SK_STF_TRUE
@@ -531,7 +544,8 @@ static int enc_fixed(const snow_term *t, const struct snow_stf_opts *opts, void 
 }
 
 /* The commonest messages: a tuple or list of at most SK_STF_SEQ_S_MAX
- * leaves (enc_leaf_size). Their encoding is never longer than FLAT_MAX. */
+ * leaves (enc_leaf_size). Their encoding is never longer than FLAT_MAX
+ * (a short string is the longest leaf). */
 #define FLAT_MAX (2 + SK_STF_SEQ_S_MAX * (1 + SK_STF_STRING_S_MAX))
 
 /* Encodes such a message into out[FLAT_MAX] in one loop; its length, or 0

@@ -13,7 +13,7 @@
  * in a short loop over the elements and fills one block (see "Blocks" in
  * term_impl.h) in a second loop. It only accepts: a string or binary on
  * its own, or a short-form tuple or list (1..15 elements) whose elements
- * are small ints (0..127), nil, booleans, strings or binaries.
+ * are ints (immediates), nil, booleans, strings or binaries.
  * Anything else, and any problem (truncation, bad UTF-8, limits, out of
  * memory), gives NULL: the general decoder then decodes the input again
  * and reports the problem with its offset, so error handling stays in one
@@ -56,18 +56,29 @@ static inline bool flat_fill(snow_term *b, const uint8_t *src, size_t len)
     return b->type != SNOW_T_STRING || high == 0 || sk_utf8_valid((const char *)src, len);
 }
 
-/* An immediate element (small int, nil, boolean); false for other tags. */
-static inline bool flat_imm_tag(unsigned tag, snow_term **out)
+/* An immediate element at q (an int that is an immediate, nil, a
+ * boolean): stores it and returns the byte after it; NULL for other
+ * elements or a body that runs past the end. */
+static inline const uint8_t *flat_imm(const uint8_t *q, const uint8_t *end, snow_term **out)
 {
-    if (tag >= SK_STF_SMALL)
+    unsigned tag = *q++;
+    if (tag >= SK_STF_SMALL) {
         *out = sk_small_make((int64_t)(tag - SK_STF_SMALL));
-    else if (tag == SK_STF_NIL)
-        *out = SK_NIL;
-    else if (tag == SK_STF_FALSE || tag == SK_STF_TRUE)
-        *out = sk_atom_make(tag == SK_STF_TRUE ? SK_ATOM_TRUE : SK_ATOM_FALSE);
-    else
-        return false;
-    return true;
+        return q;
+    }
+    if (tag == SK_STF_NIL || tag == SK_STF_FALSE || tag == SK_STF_TRUE) {
+        *out = tag == SK_STF_NIL ? SK_NIL
+                                 : sk_atom_make(tag == SK_STF_TRUE ? SK_ATOM_TRUE : SK_ATOM_FALSE);
+        return q;
+    }
+    unsigned width = sk_stf_int_width(tag);
+    if (width == 0 || (size_t)(end - q) < width)
+        return NULL;
+    int64_t v = sk_stf_int_body(q, width);
+    if (v < SK_SMALL_MIN || v > SK_SMALL_MAX) /* boxed: the general path */
+        return NULL;
+    *out = sk_small_make(v);
+    return q + width;
 }
 
 /* A lone string or binary: one plain term. */
@@ -110,9 +121,10 @@ snow_term *sk_stf_decode_flat(const uint8_t *p, const uint8_t *end, const struct
     for (size_t i = 0; i < n; i++) {
         if (q == end)
             return NULL;
-        if (flat_imm_tag(*q, &imm[i])) {
+        const uint8_t *after = flat_imm(q, end, &imm[i]);
+        if (after != NULL) {
             body[i] = NULL;
-            q++;
+            q = after;
             continue;
         }
         if ((body[i] = flat_bytes(q, end, &len[i], &type[i])) == NULL)

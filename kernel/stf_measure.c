@@ -23,13 +23,6 @@ struct meas {
 
 /* Every helper takes the cursor and returns it moved past what it read,
  * or NULL to give up (the cursor stays in a register this way). */
-static inline uint32_t meas_get32(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return __builtin_bswap32(v);
-}
-
 static inline const uint8_t *meas_skip(const struct meas *m, const uint8_t *p, size_t n)
 {
     return (size_t)(m->end - p) >= n ? p + n : NULL;
@@ -41,7 +34,7 @@ static inline const uint8_t *meas_count(const struct meas *m, const uint8_t *p, 
 {
     if (p == NULL || m->end - p < 4)
         return NULL;
-    *n = meas_get32(p);
+    *n = sk_stf_get32(p);
     p += 4;
     return *n <= (size_t)(m->end - p) / unit ? p : NULL;
 }
@@ -161,9 +154,7 @@ static const uint8_t *meas_term(struct meas *m, const uint8_t *p, unsigned depth
         size_t w = tag == SK_STF_INT32 ? 4 : 8;
         if ((size_t)(m->end - p) < w)
             return NULL;
-        int64_t v = (int32_t)meas_get32(p);
-        if (w == 8)
-            v = (int64_t)((uint64_t)meas_get32(p) << 32 | meas_get32(p + 4));
+        int64_t v = sk_stf_int_body(p, (unsigned)w);
         if (v < SK_SMALL_MIN || v > SK_SMALL_MAX) /* as snow_int: boxed */
             meas_add(m, sizeof(struct sk_int));
         return p + w;
