@@ -10,7 +10,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Any input must give a term or an error. A term that decodes must encode
  * again, and decoding that encoding must give an equal term with the same
- * bytes once more (the canonical form is a fixed point). */
+ * bytes once more (the canonical form is a fixed point), and all three
+ * encoders agree. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     snow_term *t = NULL;
@@ -27,6 +28,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     snow_term *back = NULL;
     if (snow_stf_decode(buf, len, NULL, &back, err, sizeof err) != 0 || !snow_term_equal(t, back))
+        abort();
+    /* The other two encoders give the same bytes (or, into a small
+     * buffer, say how many they need). */
+    snow_term *bin = NULL;
+    const void *bytes = NULL;
+    size_t blen = 0;
+    if (snow_stf_encode_binary(t, NULL, &bin, NULL, 0) != 0 ||
+        snow_term_binary(bin, &bytes, &blen) != 0 || blen != len || memcmp(bytes, buf, len) != 0)
+        abort();
+    snow_term_release(bin);
+    uint8_t small[64];
+    size_t ilen = 0;
+    rc = snow_stf_encode_into(t, NULL, small, sizeof small, &ilen, NULL, 0);
+    if (ilen != len || (len <= sizeof small ? rc != 0 || memcmp(small, buf, len) != 0
+                                            : rc != SNOW_ERANGE))
         abort();
     void *buf2 = NULL;
     size_t len2 = 0;
