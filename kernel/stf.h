@@ -147,7 +147,7 @@ void sk_stf_buf_free(struct sk_stf_buf *b);
 size_t sk_stf_measure(const uint8_t *p, const uint8_t *end, const struct sk_stf_limits *lim);
 
 /* Decoding, the fast path (kernel/stf_flat.c) for the commonest messages:
- * a string or binary, or a short tuple or list of small ints, nil,
+ * a string or binary, or a short tuple or list of ints (immediates), nil,
  * booleans, strings and binaries. NULL if the term at p is anything else or
  * has any problem (the general decoder then takes it); else the term, with
  * *stop after it. */

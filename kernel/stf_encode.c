@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* STF encoder: term -> bytes (malloc'd, caller buffer, size query, appender). */
+/* STF encoder: term -> bytes (malloc'd, binary term, caller buffer, size query, appender). */
 #include "stf.h"
 #include "term_impl.h"
 
@@ -593,38 +593,68 @@ struct enc_sink {
     void *block;
 };
 
-/* Encodes t into one block from the sink. A flat message (enc_flat) and
- * any other that fits the stack buffer are encoded there and copied; a
- * lone string or binary is encoded straight into the block; one too big for the stack buffer is encoded a second time, into a block
- * of the size the first run counted. One allocation in every case. */
-static int enc_to_sink(const snow_term *t, const struct snow_stf_opts *opts,
-                       struct enc_sink *sink, size_t *len, char *err, size_t errlen)
+/* The encoding of t in a block from the sink, for a term too big for the
+ * stack buffer: a second run writes into a block of the size the first run
+ * counted. An ids callback can make the two runs differ (it names a node
+ * each time); then the encoding is redone in a growing buffer and copied,
+ * so the block always holds exactly what the last run wrote. */
+static int enc_big_to_sink(const snow_term *t, const struct snow_stf_opts *opts,
+                           struct enc_sink *sink, size_t need, size_t *len, char *err,
+                           size_t errlen)
 {
-    uint8_t flat[FLAT_MAX], *buf;
-    size_t need = enc_flat(t, opts, flat);
-    if (need != 0) {
-        if ((buf = sink->alloc(sink, need)) == NULL)
-            return SNOW_ENOMEM;
-        sk_copy_bytes(buf, flat, need);
+    uint8_t *buf = sink->alloc(sink, need);
+    if (buf == NULL)
+        return SNOW_ENOMEM;
+    bool fits;
+    size_t got;
+    int rc = enc_fixed(t, opts, buf, need, &got, &fits, err, errlen);
+    if (rc == 0 && fits && got == need) {
         *len = need;
         return 0;
     }
-    uint8_t stack[1024];
-    bool fits = false;
+    sink->undo(sink);
+    if (rc != 0)
+        return rc;
+    struct enc e;
+    e.len = e.base = 0;
+    e.cap = need;
+    e.mode = ENC_GROW;
+    if ((e.buf = malloc(e.cap)) == NULL)
+        return SNOW_ENOMEM;
+    if ((rc = enc_run(&e, t, opts, err, errlen)) == 0) {
+        if ((buf = sink->alloc(sink, e.len)) == NULL)
+            rc = SNOW_ENOMEM;
+        else
+            memcpy(buf, e.buf, *len = e.len);
+    }
+    free(e.buf);
+    return rc;
+}
+
+/* Encodes t into one block from the sink, of exactly its size. A flat
+ * message (enc_flat) and any other that fits the stack buffer are encoded
+ * there and copied; a lone string or binary, and anything bigger, by
+ * enc_big_to_sink. */
+static int enc_to_sink(const snow_term *t, const struct snow_stf_opts *opts,
+                       struct enc_sink *sink, size_t *len, char *err, size_t errlen)
+{
+    uint8_t stack[1024], *buf;
+    _Static_assert(FLAT_MAX <= sizeof stack, "a flat message fits the stack buffer");
+    size_t need = enc_flat(t, opts, stack);
+    bool fits = need != 0;
     int rc = 0;
-    if ((need = enc_bytes_size(t)) == 0 &&
+    if (!fits && (need = enc_bytes_size(t)) == 0 &&
         (rc = enc_fixed(t, opts, stack, sizeof stack, &need, &fits, err, errlen)) != 0)
         return rc;
-    if ((buf = sink->alloc(sink, need)) == NULL)
-        return SNOW_ENOMEM;
-    if (fits)
-        memcpy(buf, stack, need);
-    else if ((rc = enc_fixed(t, opts, buf, need, &need, &fits, err, errlen)) != 0 || !fits) {
-        sink->undo(sink);
-        return rc != 0 ? rc : SNOW_EINVAL; /* the two runs disagree: a bug */
-    }
-    *len = need;
-    return 0;
+    if (!fits)
+        rc = enc_big_to_sink(t, opts, sink, need, len, err, errlen);
+    else if ((buf = sink->alloc(sink, need)) == NULL)
+        rc = SNOW_ENOMEM;
+    else
+        sk_copy_bytes(buf, stack, *len = need);
+    if (rc == SNOW_ENOMEM)
+        sk_stf_errf(err, errlen, "out of memory for a %zu-byte encoding", need);
+    return rc;
 }
 
 static uint8_t *sink_malloc(struct enc_sink *s, size_t len) { return s->block = malloc(len); }
@@ -691,13 +721,12 @@ int snow_stf_encode_into(const snow_term *t, const struct snow_stf_opts *opts, v
 {
     if (len == NULL || (buf == NULL && cap > 0))
         return SNOW_EINVAL;
-    uint8_t flat[FLAT_MAX];
-    size_t need = enc_flat(t, opts, cap >= FLAT_MAX ? buf : flat);
-    if (need != 0 && need <= cap) {
-        if (cap < FLAT_MAX)
-            sk_copy_bytes(buf, flat, need);
-        *len = need;
-        return 0;
+    if (cap >= FLAT_MAX) { /* room for any flat message: written in place */
+        size_t need = enc_flat(t, opts, buf);
+        if (need != 0) {
+            *len = need;
+            return 0;
+        }
     }
     bool fits;
     int rc = enc_fixed(t, opts, buf, cap, len, &fits, err, errlen);

@@ -665,6 +665,83 @@ START_TEST(encode_binary_and_limits)
 }
 END_TEST
 
+/* An ids callback that names a node of a different length on each call
+ * (a node table changing under the encoder): a message too big for the
+ * stack buffer is encoded twice, and the result must still be exactly one
+ * whole encoding. */
+static int flip_calls;
+static bool flip_grow;
+static int flip_to_wire(void *ctx, bool is_ref, uint64_t value, const char **node,
+                        size_t *node_len, uint32_t *creation, uint64_t *id)
+{
+    (void)ctx;
+    (void)is_ref;
+    bool first = flip_calls++ % 2 == 0;
+    *node = "nodename@host";
+    *node_len = first != flip_grow ? 13 : 1;
+    *creation = 1;
+    *id = value;
+    return 0;
+}
+
+static int flip_from_wire(void *ctx, bool is_ref, const char *node, size_t node_len,
+                          uint32_t creation, uint64_t id, uint64_t *value)
+{
+    (void)ctx;
+    (void)is_ref;
+    (void)node;
+    (void)node_len;
+    (void)creation;
+    *value = id;
+    return 0;
+}
+
+static void expect_whole(const void *bytes, size_t len)
+{
+    struct snow_stf_ids ids = {NULL, NULL, flip_from_wire};
+    struct snow_stf_opts o = {.size = sizeof o, .ids = &ids};
+    snow_term *back = NULL;
+    char err[256] = "";
+    int rc = snow_stf_decode(bytes, len, &o, &back, err, sizeof err);
+    ck_assert_msg(rc == 0, "decode: %s", err);
+    const snow_term *blob;
+    const void *data;
+    size_t n;
+    ck_assert_snow_ok(snow_term_elem(back, 0, &blob));
+    ck_assert_snow_ok(snow_term_binary(blob, &data, &n));
+    ck_assert_uint_eq(n, 2000);
+    snow_term_release(back);
+}
+
+START_TEST(two_runs_that_differ)
+{
+    static uint8_t blob[2000];
+    struct snow_stf_ids ids = {NULL, flip_to_wire, NULL};
+    struct snow_stf_opts o = {.size = sizeof o, .ids = &ids};
+    snow_term *t = snow_tuple(2, snow_binary(blob, sizeof blob),
+                              snow_pid_term(((snow_pid)1 << SNOW_NODE_SHIFT) | 5));
+    for (int grow = 0; grow < 2; grow++) {
+        flip_grow = grow;
+        flip_calls = 0;
+        void *buf = NULL;
+        size_t len = 0;
+        char err[256] = "";
+        ck_assert_msg(snow_stf_encode(t, &o, &buf, &len, err, sizeof err) == 0, "%s", err);
+        expect_whole(buf, len);
+        free(buf);
+        flip_calls = 0;
+        snow_term *bin = NULL;
+        const void *bytes;
+        ck_assert_msg(snow_stf_encode_binary(t, &o, &bin, err, sizeof err) == 0, "%s", err);
+        ck_assert_snow_ok(snow_term_binary(bin, &bytes, &len));
+        ck_assert_int_eq(((const char *)bytes)[len], '\0');
+        expect_whole(bytes, len);
+        snow_term_release(bin);
+    }
+    snow_term_release(t);
+}
+END_TEST
+
 Suite *snow_test_suite(void)
 {
     Suite *s = suite_create("stf");
@@ -688,6 +765,7 @@ Suite *snow_test_suite(void)
         {"pids", pid_translation},
         {"encode_into", encode_into_sizes},
         {"encode_binary", encode_binary_and_limits},
+        {"two_runs", two_runs_that_differ},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create(cases[i].name);
