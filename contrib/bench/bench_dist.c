@@ -119,7 +119,7 @@ static void usage(void)
     fprintf(stderr,
             "usage: bench_dist ROLE [options]   (driven by contrib/bench/run-dist.sh)\n"
             "  peer     --name N --plugins F --cookie C --ready FILE\n"
-            "  drive    --name N --peer P --plugins F --cookie C --label L [--what all|lat|r1] [--reps R]\n"
+            "  drive    --name N --peer P --plugins F --cookie C --label L [--what all|lat|r1|r2] [--reps R]\n"
             "  conn     --name N --peer P --plugins F --cookie C --label L\n"
             "  (node roles also take --schedulers N; default one per core)\n"
             "  raw-tcp  --label L [--count TRIPS] [--reps R]   blocking TCP_NODELAY ping-pong\n"

@@ -150,6 +150,9 @@ static void drive_main(const snow_term *arg)
     (void)arg;
     if (strcmp(drive_args->what, "r1") == 0) {
         drive_tp("{Seq,<<11 B>>} x1M", 1000000, 11, 0);
+    } else if (strcmp(drive_args->what, "r2") == 0) {
+        drive_tp("1 KiB x200k", 200000, 1024, 'x');
+        drive_tp("64 KiB x10k", 10000, 65536, 'y');
     } else if (strcmp(drive_args->what, "lat") != 0) {
         drive_tp("{Seq,<<11 B>>} x1M", 1000000, 11, 0);
         drive_tp("1 KiB x200k", 200000, 1024, 'x');

@@ -41,6 +41,11 @@ struct netio_conn;
  * for flush(): bounds memory and latency for bulk senders. */
 #define NETIO_EAGER_BYTES (256 * 1024)
 
+/* A send() of at least this many bytes to an empty queue goes straight to
+ * the socket when the carrier can (write_iov): copying a bulk batch into
+ * the queue first cost more than the write (and fresh pages each time). */
+#define NETIO_DIRECT_BYTES (16 * 1024)
+
 /*
  * How bytes travel over a connected, non-blocking socket.
  * Each call returns 0, NETIO_AGAIN (set nc->want_write if it needs
@@ -59,6 +64,12 @@ struct netio_carrier {
     /* Write from the front of `q`, draining what was written. 0 when q is
      * empty, NETIO_AGAIN when the socket is full. */
     int (*write_out)(void *pstate, struct netio_conn *nc, struct evbuffer *q);
+    /* Optional: write from the caller's gather list straight to the socket
+     * (nothing queued in front of it); the bytes written (0 if the socket
+     * is full), or a negative code as write_out. Lets a bulk send skip the
+     * copy into the queue. NULL: every byte goes through the queue. */
+    ssize_t (*write_iov)(void *pstate, struct netio_conn *nc, const struct snow_iov *iov,
+                         int iovcnt);
     /* Release carrier state (best-effort goodbye allowed; never blocks). */
     void (*release)(void *pstate, struct netio_conn *nc);
 };

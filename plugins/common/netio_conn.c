@@ -334,16 +334,15 @@ int netio_connect(void *state, snow_conn *c, void *cs, const char *addr)
     return 0;
 }
 
-/* Copy the whole gather list into the queue with one reservation: many
- * small frames per call are the common case, and one evbuffer_add each
- * would cost more than the copying. */
-static int conn_queue(struct evbuffer *q, const struct snow_iov *iov, int iovcnt)
+/* Copy the gather list, less its first `skip` bytes (already written),
+ * into the queue with one reservation: many small frames per call are the
+ * common case, and one evbuffer_add each would cost more than the copying. */
+static int conn_queue(struct evbuffer *q, const struct snow_iov *iov, int iovcnt, size_t total,
+                      size_t skip)
 {
-    size_t total = 0;
-    for (int i = 0; i < iovcnt; i++)
-        total += iov[i].len;
-    if (total == 0)
+    if (total <= skip)
         return 0;
+    total -= skip;
     struct evbuffer_iovec ext[2];
     int n = evbuffer_reserve_space(q, (ev_ssize_t)total, ext, 2);
     if (n < 1)
@@ -353,6 +352,10 @@ static int conn_queue(struct evbuffer *q, const struct snow_iov *iov, int iovcnt
     for (int i = 0; i < iovcnt; i++) {
         const unsigned char *src = iov[i].base;
         size_t left = iov[i].len;
+        size_t done = skip < left ? skip : left;
+        src += done;
+        left -= done;
+        skip -= done;
         while (left > 0) {
             size_t room = ext[e].iov_len - off;
             if (room == 0) {
@@ -381,7 +384,20 @@ int netio_send(void *state, snow_conn *c, void *cs, const struct snow_iov *iov, 
         return SNOW_ECLOSED;
     if (iovcnt < 0 || (iovcnt > 0 && iov == NULL))
         return SNOW_EINVAL;
-    if (conn_queue(nc->q, iov, iovcnt) != 0)
+    size_t total = 0, written = 0;
+    for (int i = 0; i < iovcnt; i++)
+        total += iov[i].len;
+    /* A bulk batch to an empty queue: write it from the caller's buffer. */
+    if (total >= NETIO_DIRECT_BYTES && nc->np->carrier->write_iov != NULL &&
+        nc->state == NETIO_UP && !nc->wr_armed && evbuffer_get_length(nc->q) == 0) {
+        ssize_t w = nc->np->carrier->write_iov(nc->np, nc, iov, iovcnt);
+        if (w < 0) {
+            conn_fail_deferred(nc, (int)w);
+            return (int)w;
+        }
+        written = (size_t)w;
+    }
+    if (conn_queue(nc->q, iov, iovcnt, total, written) != 0)
         return SNOW_ENOMEM;
     size_t queued = evbuffer_get_length(nc->q);
     /* Normally bytes wait for flush() so many frames share one write (one

@@ -48,8 +48,31 @@ static int tcp_read_in(void *pstate, struct netio_conn *nc)
     return 0;
 }
 
+/* One non-blocking sendmsg of iov[0..n): the bytes written, 0 when the
+ * socket is full (want_write set), or a negative code. */
+static ssize_t tcp_sendmsg(struct netio_conn *nc, struct iovec *iov, int n)
+{
+    struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n};
+    for (;;) {
+        /* MSG_NOSIGNAL: a peer that went away must not SIGPIPE the node. */
+        ssize_t w = sendmsg(nc->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w >= 0)
+            return w;
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            nc->want_write = true;
+            return 0;
+        }
+        int e = errno;
+        netio_set_reason(nc, "send: %s", strerror(e));
+        return netio_errno_code(e);
+    }
+}
+
 static int tcp_write_out(void *pstate, struct netio_conn *nc, struct evbuffer *q)
 {
+    (void)pstate;
     while (evbuffer_get_length(q) > 0) {
         struct evbuffer_iovec vec[TCP_IOV_MAX];
         int n = evbuffer_peek(q, -1, NULL, vec, TCP_IOV_MAX);
@@ -60,28 +83,32 @@ static int tcp_write_out(void *pstate, struct netio_conn *nc, struct evbuffer *q
             iov[i].iov_base = vec[i].iov_base;
             iov[i].iov_len = vec[i].iov_len;
         }
-        struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n};
-        /* MSG_NOSIGNAL: a peer that went away must not SIGPIPE the node. */
-        ssize_t w = sendmsg(nc->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                nc->want_write = true;
-                return NETIO_AGAIN;
-            }
-            int e = errno;
-            netio_set_reason(nc, "send: %s", strerror(e));
-            return netio_errno_code(e);
-        }
+        ssize_t w = tcp_sendmsg(nc, iov, n);
+        if (w < 0)
+            return (int)w;
+        if (w == 0)
+            return NETIO_AGAIN;
         evbuffer_drain(q, (size_t)w);
     }
     return 0;
 }
 
+static ssize_t tcp_write_iov(void *pstate, struct netio_conn *nc, const struct snow_iov *src,
+                             int iovcnt)
+{
+    (void)pstate;
+    struct iovec iov[TCP_IOV_MAX];
+    int n = 0;
+    for (int i = 0; i < iovcnt && n < TCP_IOV_MAX; i++)
+        if (src[i].len > 0)
+            iov[n++] = (struct iovec){(void *)src[i].base, src[i].len};
+    return n == 0 ? 0 : tcp_sendmsg(nc, iov, n);
+}
+
 static const struct netio_carrier tcp_carrier = {
     .read_in = tcp_read_in,
     .write_out = tcp_write_out,
+    .write_iov = tcp_write_iov,
 };
 
 static int tcp_init(const struct snow_services *svc, snow_plugin_ctx *ctx,

@@ -138,6 +138,42 @@ START_TEST(many_small_frames_one_send)
 }
 END_TEST
 
+/* A bulk send goes to the socket straight from the caller's gather list
+ * when the queue is empty; what the socket does not take (it stops inside
+ * one of the pieces) is queued, and later sends queue behind it. Every
+ * byte must arrive once, in order. */
+START_TEST(bulk_send_partial_write_keeps_order)
+{
+    struct tc_env e;
+    env_up(&e, true);
+    static const size_t sizes[] = {1000, 6u << 20, 100000, 65536, 7};
+    enum { NP = sizeof sizes / sizeof sizes[0] };
+    static unsigned char buf[(6u << 20) + 200000];
+    size_t total = 0;
+    struct snow_iov iov[NP];
+    for (int i = 0; i < NP; i++) {
+        iov[i].base = buf + total;
+        iov[i].len = sizes[i];
+        total += sizes[i];
+    }
+    for (size_t i = 0; i < total; i++)
+        buf[i] = th_pattern(i, 9);
+    ck_assert_int_gt(th_sendv(e.cc, iov, 3), 0); /* 6 MiB cannot all go at once */
+    ck_assert_int_gt(th_sendv(e.cc, iov + 3, 1), 0);
+    ck_assert_int_gt(th_sendv(e.cc, iov + 4, 1), 0);
+    th_flush(e.cc);
+    struct rx_want w = {e.sc, total};
+    ck_assert(th_run_until(e.base, rx_pred, &w, 10000));
+    ck_assert_uint_eq(evbuffer_get_length(e.sc->rx), total);
+    const unsigned char *p = evbuffer_pullup(e.sc->rx, -1);
+    for (size_t i = 0; i < total; i++)
+        if (p[i] != th_pattern(i, 9))
+            ck_abort_msg("byte %zu of %zu differs", i, total);
+    ck_assert(!e.cc->closed && !e.sc->closed);
+    env_down(&e);
+}
+END_TEST
+
 static bool drained_pred(void *arg)
 {
     return ((struct snow_conn *)arg)->drained > 0;
@@ -311,6 +347,7 @@ void transport_cases_add(Suite *s, const char *plugin, const char *const *opts)
     cases_add(s, "bulk_both_ways_in_order", bulk_both_ways_in_order);
     cases_add(s, "no_event_loop_yet", no_event_loop_yet);
     cases_add(s, "many_small_frames_one_send", many_small_frames_one_send);
+    cases_add(s, "bulk_send_partial_write_keeps_order", bulk_send_partial_write_keeps_order);
     cases_add(s, "drained_after_flush_not_inside", drained_after_flush_not_inside);
     cases_add(s, "peer_close_reported_closed", peer_close_reported_closed);
     cases_add(s, "send_to_closed_peer_no_sigpipe", send_to_closed_peer_no_sigpipe);
