@@ -171,6 +171,8 @@ extern _Thread_local struct sk_alloc_cache sk_alloc_cache __attribute__((tls_mod
 bool sk_alloc_register(struct sk_alloc_cache *c);
 /* A full class list hands SK_ALLOC_BATCH blocks to the shared depot. */
 void sk_alloc_spill(struct sk_alloc_class *k, unsigned cls);
+/* Frees a block outside the classes; bulk ones may be kept for reuse. */
+void sk_alloc_free_big(snow_term *t);
 snow_term *sk_term_alloc_slow(enum snow_type type, size_t body);
 
 static inline void sk_term_init(snow_term *t, enum snow_type type, unsigned cls)
@@ -215,6 +217,10 @@ static inline void sk_term_free(snow_term *t)
         t->u.next_free = k->head;
         k->head = t;
         k->count++;
+        return;
+    }
+    if (t->cls == 0) {
+        sk_alloc_free_big(t);
         return;
     }
 #endif

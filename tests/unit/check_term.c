@@ -538,6 +538,36 @@ START_TEST(decoded_block_across_threads)
 }
 END_TEST
 
+/* Big binaries decoded on one thread and released on another (the
+ * distribution path), with blocks of many sizes reused from the term
+ * allocator's bulk cache: every one keeps its own size and bytes. */
+START_TEST(bulk_blocks_across_threads)
+{
+    static unsigned char src[300000];
+    for (size_t i = 0; i < sizeof src; i++)
+        src[i] = (unsigned char)(i * 13 + i / 251);
+    for (int i = 0; i < 120; i++) {
+        size_t len = 16000 + ((size_t)i * 7919) % 280000;
+        snow_term *msg = snow_binary(src + i, len);
+        snow_term *back = decode_copy(msg);
+        snow_term *other = snow_binary(src, len / 2 + 1); /* may reuse a block */
+        const void *data;
+        size_t n;
+        ck_assert_snow_ok(snow_term_binary(back, &data, &n));
+        ck_assert_uint_eq(n, len);
+        ck_assert_int_eq(memcmp(data, src + i, len), 0);
+        ck_assert_snow_ok(snow_term_binary(other, &data, &n));
+        ck_assert_uint_eq(n, len / 2 + 1);
+        ck_assert_int_eq(memcmp(data, src, n), 0);
+        pthread_t th;
+        pthread_create(&th, NULL, release_thread, back);
+        pthread_join(th, NULL);
+        snow_term_release(other);
+        snow_term_release(msg);
+    }
+}
+END_TEST
+
 Suite *snow_test_suite(void)
 {
     Suite *s = suite_create("term");
@@ -563,6 +593,7 @@ Suite *snow_test_suite(void)
         {"equal_hash", equal_and_hash_structural},
         {"decoded_parts", decoded_parts_outlive_message},
         {"decoded_threads", decoded_block_across_threads},
+        {"bulk_threads", bulk_blocks_across_threads},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create(cases[i].name);
