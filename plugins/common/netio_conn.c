@@ -350,12 +350,14 @@ static int conn_queue(struct evbuffer *q, const struct snow_iov *iov, int iovcnt
     int e = 0;
     size_t off = 0; /* offset inside ext[e] */
     for (int i = 0; i < iovcnt; i++) {
-        const unsigned char *src = iov[i].base;
         size_t left = iov[i].len;
-        size_t done = skip < left ? skip : left;
-        src += done;
-        left -= done;
-        skip -= done;
+        if (left <= skip) { /* written already (or empty: base may be NULL) */
+            skip -= left;
+            continue;
+        }
+        const unsigned char *src = (const unsigned char *)iov[i].base + skip;
+        left -= skip;
+        skip = 0;
         while (left > 0) {
             size_t room = ext[e].iov_len - off;
             if (room == 0) {
