@@ -137,14 +137,22 @@ void sk_dist_send_peers(snow_conn *c);
 int sk_dist_on_peers(snow_conn *c, const uint8_t *body, size_t len);
 /* A term encoded in STF for the wire (pids translated): small ones live in
  * `small` (on the caller's stack), larger ones in one allocation. */
+/* An encoded message: data[0..len), then tail[0..tail_len) (the bytes
+ * of a big trailing string or binary, left in the term: see
+ * sk_stf_encode_tail; the term must outlive the sk_dout_enc call). */
 struct sk_dist_enc {
     uint8_t *data;
     size_t len;
+    const uint8_t *tail;
+    size_t tail_len;
     uint8_t small[512];
 };
 /* err gets the codec's reason (e.g. the path to a function term). Call
  * sk_dist_enc_free afterwards, whatever the result. */
 int sk_dist_encode(const snow_term *t, struct sk_dist_enc *e, char *err, size_t errlen);
+/* sk_dout_frame for a frame of `head` and an encoded message. */
+int sk_dout_enc(struct sk_node *n, unsigned type, const void *head, size_t hlen,
+                const struct sk_dist_enc *e);
 void sk_dist_enc_free(struct sk_dist_enc *e);
 /* Decodes a frame's trailing STF term; on failure logs, closes c (untrusted
  * input) and returns SNOW_ECLOSED. */

@@ -124,13 +124,30 @@ void sk_dout_defer_enable(bool on)
     atomic_store(&sk_sched_slice_hook, on ? dout_post_deferred : NULL);
 }
 
+/* A frame whose body is iov[1..iovcnt); iov[0] gets the header. */
+static int dout_frame(struct sk_node *n, unsigned type, struct snow_iov *iov, int iovcnt)
+{
+    size_t body = 0;
+    for (int i = 1; i < iovcnt; i++)
+        body += iov[i].len;
+    uint8_t hdr[SK_FRAME_HDR];
+    sk_frame_header(hdr, type, body);
+    iov[0] = (struct snow_iov){hdr, sizeof hdr};
+    return dout_append(n, iov, iovcnt);
+}
+
 int sk_dout_frame(struct sk_node *n, unsigned type, const void *a, size_t alen,
                   const void *b, size_t blen)
 {
-    uint8_t hdr[SK_FRAME_HDR];
-    sk_frame_header(hdr, type, alen + blen);
-    struct snow_iov iov[3] = {{hdr, sizeof hdr}, {a, alen}, {b, blen}};
-    return dout_append(n, iov, 3);
+    struct snow_iov iov[3] = {{NULL, 0}, {a, alen}, {b, blen}};
+    return dout_frame(n, type, iov, 3);
+}
+
+int sk_dout_enc(struct sk_node *n, unsigned type, const void *head, size_t hlen,
+                const struct sk_dist_enc *e)
+{
+    struct snow_iov iov[4] = {{NULL, 0}, {head, hlen}, {e->data, e->len}, {e->tail, e->tail_len}};
+    return dout_frame(n, type, iov, 4);
 }
 
 int sk_dout_tick(struct sk_node *n)

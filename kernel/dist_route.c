@@ -16,6 +16,7 @@
 #include "log.h"
 #include "route.h"
 #include "services.h"
+#include "stf.h"
 
 /* ---- pid/ref translation for STF (node slot <-> node name + creation) ---- */
 
@@ -71,12 +72,18 @@ struct snow_stf_opts sk_dist_stf_opts(void)
 
 /* ---- encoding a term on the sending thread ---- */
 
-/* Small messages encode into a buffer on the caller's stack; larger ones
- * into one exact-size allocation (the size query comes from the first try). */
+/* Small messages encode into a buffer on the caller's stack; one that ends
+ * in a big string or binary leaves those bytes in the term (they are
+ * copied once, into the node buffer); others encode into one exact-size
+ * allocation (the size query comes from the first try). */
 int sk_dist_encode(const snow_term *t, struct sk_dist_enc *e, char *err, size_t errlen)
 {
     struct snow_stf_opts o = route_stf_opts();
     e->data = e->small;
+    e->tail = NULL;
+    e->tail_len = 0;
+    if (sk_stf_encode_tail(t, &o, e->small, sizeof e->small, &e->len, &e->tail, &e->tail_len) == 0)
+        return 0;
     int rc = snow_stf_encode_into(t, &o, e->small, sizeof e->small, &e->len, err, errlen);
     if (rc == SNOW_ERANGE) {
         e->data = malloc(e->len);
@@ -138,7 +145,7 @@ static int route_send(void *ctx, snow_pid from, snow_pid to, const snow_term *ms
     if (rc == 0) {
         uint8_t head[8];
         sk_put_u64(head, to & SNOW_LOCAL_MASK);
-        rc = sk_dout_frame(n, SK_F_SEND, head, sizeof head, e.data, e.len);
+        rc = sk_dout_enc(n, SK_F_SEND, head, sizeof head, &e);
     }
     sk_dist_enc_free(&e);
     route_backpressure(n);
@@ -163,7 +170,7 @@ static int route_send_named(void *ctx, snow_pid from, const char *name, const ch
         uint8_t head[256];
         head[0] = (uint8_t)nlen;
         memcpy(head + 1, name, nlen);
-        rc = sk_dout_frame(n, SK_F_SEND_NAMED, head, 1 + nlen, e.data, e.len);
+        rc = sk_dout_enc(n, SK_F_SEND_NAMED, head, 1 + nlen, &e);
     }
     sk_dist_enc_free(&e);
     route_backpressure(n);
@@ -184,7 +191,7 @@ static int route_ctl(snow_pid remote, unsigned type, uint64_t a, uint64_t b, uin
         sk_put_u64(head + h, ids[i] & SNOW_LOCAL_MASK);
     if (with_flags)
         head[h++] = flags;
-    struct sk_dist_enc e = {.data = NULL, .len = 0};
+    struct sk_dist_enc e = {.data = NULL, .len = 0, .tail = NULL, .tail_len = 0};
     if (term != NULL) {
         int rc = route_encode(term, &e);
         if (rc != 0) {
@@ -192,7 +199,7 @@ static int route_ctl(snow_pid remote, unsigned type, uint64_t a, uint64_t b, uin
             return rc;
         }
     }
-    int rc = sk_dout_frame(n, type, head, h, e.data, e.len);
+    int rc = sk_dout_enc(n, type, head, h, &e);
     if (term != NULL)
         sk_dist_enc_free(&e);
     return rc;

@@ -150,7 +150,7 @@ int sk_dspawn_call(const char *node, const char *name, size_t nlen, const snow_t
     head[16] = link ? 1 : 0;
     head[17] = (uint8_t)nlen;
     memcpy(head + 18, name, nlen);
-    rc = sk_dout_frame(n, SK_F_SPAWN_REQ, head, 18 + nlen, enc.data, enc.len);
+    rc = sk_dout_enc(n, SK_F_SPAWN_REQ, head, 18 + nlen, &enc);
     sk_dist_enc_free(&enc);
     if (rc != 0 && (p = dspawn_take(ref, caller)) != NULL) {
         free(p);

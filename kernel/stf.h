@@ -124,6 +124,20 @@ void sk_stf_errf(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /*
+ * The distribution layer's encode of a message that ends in a big string
+ * or binary: a lone one, or a tuple or list of up to SK_STF_SEQ_S_MAX
+ * elements whose others are leaves (ints, nil, booleans, short strings
+ * and binaries) and whose last is at least SK_STF_TAIL_MIN bytes. Writes
+ * the encoding into buf[0..cap) except those bytes, which stay in the
+ * term: *tail, *tail_len (sent from there, so they are copied once).
+ * 0, or SNOW_ENOTSUP for any other term or one the limits refuse (the
+ * general encoders then encode it, or say why not).
+ */
+#define SK_STF_TAIL_MIN 512u
+int sk_stf_encode_tail(const snow_term *t, const struct snow_stf_opts *opts, uint8_t *buf,
+                       size_t cap, size_t *len, const uint8_t **tail, size_t *tail_len);
+
+/*
  * The distribution layer's fast path: append the encoding of `t` (version
  * byte included) straight to a growable frame buffer, with no intermediate
  * copy. The buffer grows with realloc; reuse it across frames (set len = 0)

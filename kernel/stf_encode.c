@@ -575,6 +575,47 @@ static size_t enc_flat(const snow_term *t, const struct snow_stf_opts *opts, uin
     return len;
 }
 
+int sk_stf_encode_tail(const snow_term *t, const struct snow_stf_opts *opts, uint8_t *buf,
+                       size_t cap, size_t *len, const uint8_t **tail, size_t *tail_len)
+{
+    if (t == NULL || sk_is_imm(t))
+        return SNOW_ENOTSUP;
+    bool seq = t->type == SNOW_T_TUPLE || t->type == SNOW_T_LIST;
+    size_t n = seq ? t->n : 1;
+    if (n == 0 || n > SK_STF_SEQ_S_MAX)
+        return SNOW_ENOTSUP;
+    const snow_term *last = seq ? sk_items(t)[n - 1] : t;
+    if (sk_is_imm(last) || (last->type != SNOW_T_STRING && last->type != SNOW_T_BINARY) ||
+        last->n < SK_STF_TAIL_MIN || last->n > UINT32_MAX)
+        return SNOW_ENOTSUP;
+    size_t head = 1 + (seq ? 1 : 0) + 5; /* version, sequence head, bytes head */
+    for (size_t i = 0; i + 1 < n; i++) {
+        size_t leaf = enc_leaf_size(sk_items(t)[i]);
+        if (leaf == 0)
+            return SNOW_ENOTSUP;
+        head += leaf;
+    }
+    struct sk_stf_limits lim;
+    sk_stf_limits(opts, &lim);
+    if (head > cap || head + last->n > lim.max_size || (seq ? n + 1 : 1) > lim.max_terms ||
+        lim.max_depth < 1)
+        return SNOW_ENOTSUP;
+    uint8_t *p = buf;
+    *p++ = SNOW_STF_VERSION;
+    if (seq) {
+        *p++ = (uint8_t)((t->type == SNOW_T_TUPLE ? SK_STF_TUPLE_S : SK_STF_LIST_S) + (unsigned)n);
+        for (size_t i = 0; i + 1 < n; i++)
+            p = leaf_put(p, sk_items(t)[i]);
+    }
+    uint32_t be = __builtin_bswap32((uint32_t)last->n);
+    *p++ = last->type == SNOW_T_STRING ? SK_STF_STRING : SK_STF_BINARY;
+    memcpy(p, &be, 4);
+    *len = head;
+    *tail = (const uint8_t *)((const struct sk_bytes *)last)->data;
+    *tail_len = last->n;
+    return 0;
+}
+
 /* A lone string or binary (a bulk payload): its encoded size, known
  * without a pass over it; 0 for other terms. */
 static size_t enc_bytes_size(const snow_term *t)

@@ -21,7 +21,7 @@
  *   nodes                   OK <n> <name>...
  *   self                    OK <name>
  *   sink NAME               start a counting sink registered as NAME
- *   sink_stat NAME          OK count=<n> out_of_order=<n> bytes=<n>
+ *   sink_stat NAME          OK count=<n> out_of_order=<n> bytes=<n> corrupt=<n>
  *   blast NAME NODE N SIZE  send N {Seq, <<SIZE bytes>>} to {NAME, NODE}
  *   ping NODE               send {ping, Self} to {ping, NODE}; OK pong <node>
  *   procs                   OK <live process count>
@@ -143,10 +143,11 @@ bool snowd_console_line(char *line)
         if (s == NULL)
             answer_rc(SNOW_ENOENT);
         else
-            snowd_out("OK count=%llu out_of_order=%llu bytes=%llu",
+            snowd_out("OK count=%llu out_of_order=%llu bytes=%llu corrupt=%llu",
                       (unsigned long long)atomic_load(&s->count),
                       (unsigned long long)atomic_load(&s->out_of_order),
-                      (unsigned long long)atomic_load(&s->bytes));
+                      (unsigned long long)atomic_load(&s->bytes),
+                      (unsigned long long)atomic_load(&s->corrupt));
     } else if (strcmp(cmd, "blast") == 0 && a1 && a2 && a3 && a4) {
         answer_rc(snowd_blast(a1, a2, strtoull(a3, NULL, 10), (uint32_t)strtoul(a4, NULL, 10)));
     } else if (strcmp(cmd, "ping") == 0 && a1) {

@@ -155,8 +155,15 @@ static void sink_main(const snow_term *arg)
                 atomic_fetch_add(&s->out_of_order, 1);
             expect = v + 1;
             if (snow_term_elem(m, 1, &payload) == 0 &&
-                snow_term_binary(payload, &data, &len) == 0)
+                snow_term_binary(payload, &data, &len) == 0) {
                 atomic_fetch_add(&s->bytes, len);
+                const unsigned char *b = data;
+                for (size_t i = 0; i < len; i++)
+                    if (b[i] != snowd_blast_byte(i)) {
+                        atomic_fetch_add(&s->corrupt, 1);
+                        break;
+                    }
+            }
         } else {
             atomic_fetch_add(&s->out_of_order, 1);
         }
@@ -231,7 +238,8 @@ static void blast_main(const snow_term *arg)
     char *fill = malloc((size_t)size + 1);
     if (fill == NULL)
         return;
-    memset(fill, 'x', (size_t)size);
+    for (size_t i = 0; i < (size_t)size; i++)
+        fill[i] = (char)snowd_blast_byte(i);
     snow_term *payload = snow_binary(fill, (size_t)size);
     free(fill);
     int64_t t0 = now_ms();

@@ -21,14 +21,19 @@ int snowd_start_services(void);
 int snowd_start_node_logger(void);
 
 /* A counting sink registered as `name`: accepts {Seq, Payload} messages,
- * counts them and the ones whose Seq is not the previous + 1 (per-pair
- * order, MSG-07). */
+ * counts them, the ones whose Seq is not the previous + 1 (per-pair
+ * order, MSG-07), and the payloads whose bytes are not blast's pattern
+ * (snowd_blast_byte). */
 struct snowd_sink {
     char name[64];
     atomic_ullong count;
     atomic_ullong out_of_order;
     atomic_ullong bytes;
+    atomic_ullong corrupt;
 };
+
+/* Byte i of every blast payload. */
+static inline unsigned char snowd_blast_byte(size_t i) { return (unsigned char)(i * 7 + i / 251); }
 int snowd_sink_start(const char *name, struct snowd_sink **out);
 struct snowd_sink *snowd_sink_find(const char *name);
 

@@ -98,26 +98,32 @@ START_TEST(five_nodes_mesh_from_a_chain)
 }
 END_TEST
 
+/* A sink's counters (snowd's sink_stat). */
+struct sink_stat {
+    unsigned long long count, out_of_order, bytes, corrupt;
+};
+
 /* Polls a sink until it has `want` messages (or the deadline). */
 static void wait_sink(struct tnode *n, const char *sink, unsigned long long want,
-                      unsigned long long *count, unsigned long long *bad)
+                      struct sink_stat *st)
 {
     char reply[512];
     long long deadline = th_now_ms() + 120000;
-    *count = *bad = 0;
+    *st = (struct sink_stat){0, 0, 0, 0};
     while (th_now_ms() < deadline) {
         ck_assert_int_eq(tnode_cmd(n, reply, sizeof reply, WAIT_MS, "sink_stat %s", sink), 0);
-        unsigned long long bytes;
-        ck_assert_int_eq(sscanf(reply, "OK count=%llu out_of_order=%llu bytes=%llu", count, bad,
-                                &bytes), 3);
-        if (*count >= want)
+        ck_assert_int_eq(sscanf(reply, "OK count=%llu out_of_order=%llu bytes=%llu corrupt=%llu",
+                                &st->count, &st->out_of_order, &st->bytes, &st->corrupt),
+                         4);
+        if (st->count >= want)
             return;
         tnode_pump(n, 100);
     }
 }
 
 /* Two nodes; a sends n messages {Seq, <<size bytes>>} to a sink on b, which
- * must receive all of them, in order; a's sender finishes within done_ms. */
+ * must receive all of them, in order and intact; a's sender finishes within
+ * done_ms. */
 static void blast_and_check(const char *sink, unsigned long long n, unsigned size, int done_ms)
 {
     struct tnode a, b;
@@ -130,10 +136,12 @@ static void blast_and_check(const char *sink, unsigned long long n, unsigned siz
                                sink, n, size), 0);
     snprintf(done, sizeof done, "blast_done %s", sink);
     ck_assert_int_eq(tnode_wait_event(&a, done, done_ms), 0);
-    unsigned long long count, bad;
-    wait_sink(&b, sink, n, &count, &bad);
-    ck_assert_uint_eq(count, n);
-    ck_assert_uint_eq(bad, 0);
+    struct sink_stat st;
+    wait_sink(&b, sink, n, &st);
+    ck_assert_uint_eq(st.count, n);
+    ck_assert_uint_eq(st.out_of_order, 0);
+    ck_assert_uint_eq(st.bytes, n * size);
+    ck_assert_uint_eq(st.corrupt, 0);
     tnode_stop(&a);
     tnode_stop(&b);
 }
