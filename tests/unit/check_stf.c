@@ -742,6 +742,62 @@ START_TEST(two_runs_that_differ)
 }
 END_TEST
 
+/* The distribution layer's split encode (head here, big trailing payload
+ * left in the term) must give exactly snow_stf_encode's bytes, and decline
+ * every other shape. */
+static void expect_tail_split(const snow_term *t)
+{
+    uint8_t head[512];
+    size_t hlen = 0, tlen = 0, len;
+    const uint8_t *tail = NULL;
+    ck_assert_snow_ok(sk_stf_encode_tail(t, NULL, head, sizeof head, &hlen, &tail, &tlen));
+    ck_assert_uint_ge(tlen, SK_STF_TAIL_MIN);
+    uint8_t *whole = enc_ok(t, &len);
+    ck_assert_uint_eq(hlen + tlen, len);
+    ck_assert_int_eq(memcmp(whole, head, hlen), 0);
+    ck_assert_int_eq(memcmp(whole + hlen, tail, tlen), 0);
+    free(whole);
+}
+
+static void expect_no_tail_split(const snow_term *t, const struct snow_stf_opts *o, size_t cap)
+{
+    uint8_t head[512];
+    size_t hlen, tlen;
+    const uint8_t *tail;
+    ck_assert_snow_err(sk_stf_encode_tail(t, o, head, cap, &hlen, &tail, &tlen), SNOW_ENOTSUP);
+}
+
+START_TEST(split_encode_of_big_tails)
+{
+    static char big[5000];
+    memset(big, 'q', sizeof big);
+    snow_term *bin = snow_binary(big, 4000), *str = snow_string_len(big, 600);
+    snow_term *small = snow_binary(big, SK_STF_TAIL_MIN - 1);
+    expect_tail_split(bin);
+    expect_tail_split(str);
+    snow_term *t1 = snow_tuple(5, snow_int(1000000), snow_nil(), snow_bool(true),
+                               snow_string("short"), snow_term_ref(bin));
+    snow_term *t2 = snow_list(2, snow_binary("\1\2", 2), snow_term_ref(str));
+    expect_tail_split(t1);
+    expect_tail_split(t2);
+    snow_term *first = snow_tuple(2, snow_term_ref(bin), snow_int(1));
+    snow_term *nested = snow_tuple(2, snow_list(1, snow_int(1)), snow_term_ref(bin));
+    snow_term *short_tail = snow_tuple(2, snow_int(1), snow_term_ref(small));
+    expect_no_tail_split(first, NULL, 512);
+    expect_no_tail_split(nested, NULL, 512);
+    expect_no_tail_split(short_tail, NULL, 512);
+    expect_no_tail_split(small, NULL, 512);
+    expect_no_tail_split(t1, NULL, 8); /* the head does not fit */
+    struct snow_stf_opts o = {.size = sizeof o, .max_size = 3000};
+    expect_no_tail_split(t1, &o, 512); /* over max_size: the general path says so */
+    o = (struct snow_stf_opts){.size = sizeof o, .max_terms = 5};
+    expect_no_tail_split(t1, &o, 512);
+    snow_term *terms[] = {bin, str, small, t1, t2, first, nested, short_tail};
+    for (size_t i = 0; i < sizeof terms / sizeof terms[0]; i++)
+        snow_term_release(terms[i]);
+}
+END_TEST
+
 Suite *snow_test_suite(void)
 {
     Suite *s = suite_create("stf");
@@ -766,6 +822,7 @@ Suite *snow_test_suite(void)
         {"encode_into", encode_into_sizes},
         {"encode_binary", encode_binary_and_limits},
         {"two_runs", two_runs_that_differ},
+        {"split_tail", split_encode_of_big_tails},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create(cases[i].name);
