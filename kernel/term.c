@@ -105,14 +105,11 @@ static snow_term **term_kids(snow_term *t, size_t *n)
     *n = 0;
     if (t->block)
         return NULL;
-    switch ((enum snow_type)t->type) {
-    case SNOW_T_TUPLE:
-    case SNOW_T_LIST:
-    case SNOW_T_SET:
-    case SNOW_T_STRUCT:
-    case SNOW_T_VARIANT:
+    if (sk_type_has_items(t->type)) {
         *n = t->n;
         return sk_items(t);
+    }
+    switch ((enum snow_type)t->type) {
     case SNOW_T_MAP:
         *n = 2 * t->n;
         return sk_items(t);

@@ -111,18 +111,7 @@ int snow_term_function(const snow_term *t, snow_fn_ptr *fn, const char **name,
 
 static bool access_has_items(const snow_term *t)
 {
-    if (t == NULL || sk_is_imm(t))
-        return false;
-    switch ((enum snow_type)t->type) {
-    case SNOW_T_TUPLE:
-    case SNOW_T_LIST:
-    case SNOW_T_SET:
-    case SNOW_T_STRUCT:
-    case SNOW_T_VARIANT:
-        return true;
-    default:
-        return false;
-    }
+    return t != NULL && !sk_is_imm(t) && sk_type_has_items(t->type);
 }
 
 /* Maps answer with their entry count too. */

@@ -118,6 +118,21 @@ static inline snow_term *sk_atom_make(uint32_t idx)
     return (snow_term *)(((uintptr_t)idx << 3) | SK_TAG_ATOM);
 }
 static inline snow_term **sk_items(const snow_term *t) { return ((struct sk_seq *)(uintptr_t)t)->items; }
+/* The types whose body is t->n elements at sk_items(t) (a map has 2 * n:
+ * keys and values). */
+static inline bool sk_type_has_items(unsigned type)
+{
+    switch ((enum snow_type)type) {
+    case SNOW_T_TUPLE:
+    case SNOW_T_LIST:
+    case SNOW_T_SET:
+    case SNOW_T_STRUCT:
+    case SNOW_T_VARIANT:
+        return true;
+    default:
+        return false;
+    }
+}
 static inline uint32_t *sk_struct_names(const snow_term *t)
 {
     return (uint32_t *)(void *)(sk_items(t) + t->n);
