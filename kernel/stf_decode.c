@@ -290,11 +290,7 @@ static inline __attribute__((always_inline)) snow_term *dec_bytes(struct dec *d,
     snow_term *t = dec_alloc(d, type, sk_bytes_body(n));
     if (t == NULL)
         return dec_oom(d, at);
-    struct sk_bytes *b = (struct sk_bytes *)t;
-    t->n = n;
-    uint64_t high = sk_copy_bytes(b->data, d->p, n);
-    b->data[n] = '\0'; /* as sk_bytes_make: strings can be handed to C as-is */
-    if (type == SNOW_T_STRING && high != 0 && !sk_utf8_valid((const char *)d->p, n)) {
+    if (!sk_bytes_fill(t, d->p, n)) {
         if (d->block_size == 0)
             sk_term_free(t);
         dec_fail(d, SNOW_EBADTERM, at, "string is not valid UTF-8");

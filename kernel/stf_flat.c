@@ -45,17 +45,6 @@ static inline const uint8_t *flat_bytes(const uint8_t *q, const uint8_t *end, si
     return (size_t)(end - q) >= *len ? q : NULL;
 }
 
-/* Fills the string or binary `b` (allocated for len bytes) from src; false
- * if a string is not UTF-8. */
-static inline bool flat_fill(snow_term *b, const uint8_t *src, size_t len)
-{
-    char *data = ((struct sk_bytes *)b)->data;
-    b->n = len;
-    uint64_t high = sk_copy_bytes(data, src, len);
-    data[len] = '\0'; /* as sk_bytes_make: strings can be handed to C as-is */
-    return b->type != SNOW_T_STRING || high == 0 || sk_utf8_valid((const char *)src, len);
-}
-
 /* An immediate element at q (an int that is an immediate, nil, a
  * boolean): stores it and returns the byte after it; NULL for other
  * elements or a body that runs past the end. */
@@ -92,7 +81,7 @@ static snow_term *flat_lone(const uint8_t *p, const uint8_t *end, const uint8_t 
     snow_term *t = sk_term_alloc(type, sk_bytes_body(len));
     if (t == NULL)
         return NULL;
-    if (!flat_fill(t, body, len)) {
+    if (!sk_bytes_fill(t, body, len)) {
         sk_term_free(t);
         return NULL;
     }
@@ -145,7 +134,7 @@ snow_term *sk_stf_decode_flat(const uint8_t *p, const uint8_t *end, const struct
             continue;
         }
         snow_term *b = sk_items(t)[i] = sk_block_inner(t, next, type[i]);
-        if (!flat_fill(b, body[i], len[i])) {
+        if (!sk_bytes_fill(b, body[i], len[i])) {
             sk_term_free(t);
             return NULL;
         }

@@ -294,6 +294,19 @@ static inline uint64_t sk_copy_bytes(void *dst, const void *src, size_t n)
     return n != 0;
 }
 
+/* Fills the string or binary t (allocated with sk_bytes_body(len)) from
+ * src, with the trailing NUL every one carries (strings can be handed to
+ * C as-is); false if t is a string and src is not UTF-8 (the decoders'
+ * check: ASCII, told by sk_copy_bytes, needs no scan). */
+static inline bool sk_bytes_fill(snow_term *t, const void *src, size_t len)
+{
+    char *data = ((struct sk_bytes *)t)->data;
+    t->n = len;
+    uint64_t high = sk_copy_bytes(data, src, len);
+    data[len] = '\0';
+    return t->type != SNOW_T_STRING || high == 0 || sk_utf8_valid(src, len);
+}
+
 /* A string or binary of len bytes, copied; no UTF-8 check. */
 snow_term *sk_bytes_make(enum snow_type type, const void *data, size_t len);
 /* Builds a struct/variant from atom indices (the decoder's path). Steals
