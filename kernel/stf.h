@@ -87,6 +87,18 @@ static inline uint64_t sk_stf_get64(const uint8_t *p)
     return __builtin_bswap64(v);
 }
 
+/* Big-endian writes of the same. */
+static inline void sk_stf_put32(uint8_t *p, uint32_t v)
+{
+    uint32_t be = __builtin_bswap32(v);
+    memcpy(p, &be, 4);
+}
+static inline void sk_stf_put64(uint8_t *p, uint64_t v)
+{
+    uint64_t be = __builtin_bswap64(v);
+    memcpy(p, &be, 8);
+}
+
 /* Body bytes of an INT8..INT64 tag; 0 for any other tag. */
 static inline unsigned sk_stf_int_width(unsigned tag)
 {

@@ -83,14 +83,12 @@ static inline __attribute__((always_inline)) int enc_reserve(struct enc *e, size
 static inline void put8(struct enc *e, unsigned v) { e->buf[e->len++] = (uint8_t)v; }
 static inline void put32(struct enc *e, uint32_t v)
 {
-    uint32_t be = __builtin_bswap32(v);
-    memcpy(e->buf + e->len, &be, 4);
+    sk_stf_put32(e->buf + e->len, v);
     e->len += 4;
 }
 static inline void put64(struct enc *e, uint64_t v)
 {
-    uint64_t be = __builtin_bswap64(v);
-    memcpy(e->buf + e->len, &be, 8);
+    sk_stf_put64(e->buf + e->len, v);
     e->len += 8;
 }
 
@@ -144,18 +142,14 @@ static inline uint8_t *int_put(uint8_t *p, int64_t v, unsigned width)
         p[1] = (uint8_t)((uint64_t)v >> 8);
         p[2] = (uint8_t)v;
         return p + 3;
-    case 4: {
-        uint32_t be = __builtin_bswap32((uint32_t)v);
+    case 4:
         p[0] = SK_STF_INT32;
-        memcpy(p + 1, &be, 4);
+        sk_stf_put32(p + 1, (uint32_t)v);
         return p + 5;
-    }
-    default: {
-        uint64_t be = __builtin_bswap64((uint64_t)v);
+    default:
         p[0] = SK_STF_INT64;
-        memcpy(p + 1, &be, 8);
+        sk_stf_put64(p + 1, (uint64_t)v);
         return p + 9;
-    }
     }
 }
 
@@ -607,9 +601,8 @@ int sk_stf_encode_tail(const snow_term *t, const struct snow_stf_opts *opts, uin
         for (size_t i = 0; i + 1 < n; i++)
             p = leaf_put(p, sk_items(t)[i]);
     }
-    uint32_t be = __builtin_bswap32((uint32_t)last->n);
     *p++ = last->type == SNOW_T_STRING ? SK_STF_STRING : SK_STF_BINARY;
-    memcpy(p, &be, 4);
+    sk_stf_put32(p, (uint32_t)last->n);
     *len = head;
     *tail = (const uint8_t *)((const struct sk_bytes *)last)->data;
     *tail_len = last->n;

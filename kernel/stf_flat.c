@@ -34,10 +34,8 @@ static inline const uint8_t *flat_bytes(const uint8_t *q, const uint8_t *end, si
         *len = tag - SK_STF_STRING_S;
         *type = SNOW_T_STRING;
     } else if ((tag == SK_STF_STRING || tag == SK_STF_BINARY) && end - q >= 4) {
-        uint32_t be;
-        memcpy(&be, q, 4);
+        *len = sk_stf_get32(q);
         q += 4;
-        *len = __builtin_bswap32(be);
         *type = tag == SK_STF_STRING ? SNOW_T_STRING : SNOW_T_BINARY;
     } else {
         return NULL;
