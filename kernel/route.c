@@ -119,17 +119,6 @@ int sk_deliver_msg(snow_pid to, snow_term *msg)
     return route_deliver(SK_MSG_DATA, to, SNOW_PID_NONE, SNOW_REF_NONE, msg);
 }
 
-int sk_deliver_named(const char *name, snow_term *msg)
-{
-    snow_pid pid;
-    int rc = snow_whereis(name, &pid);
-    if (rc < 0) {
-        snow_term_release(msg);
-        return SNOW_ENOPROC;
-    }
-    return sk_deliver_msg(pid, msg);
-}
-
 int sk_deliver_exit(snow_pid from, snow_pid to, snow_term *reason, bool link)
 {
     return route_deliver(link ? SK_MSG_EXIT_LINK : SK_MSG_EXIT, to, from, SNOW_REF_NONE, reason);

@@ -91,12 +91,11 @@ int sk_router_install(const struct sk_router *r);
  * answers the remote side (exit noproc for a link, down noproc for a
  * monitor) where Erlang would. */
 
-/* A message from a remote process (or a named send resolved by the dist
- * layer with sk_deliver_named). */
+/* A message from a remote process. */
 int sk_deliver_msg(snow_pid to, snow_term *msg);
-int sk_deliver_named(const char *name, snow_term *msg);
 /* The same, collected into runs per receiver (kernel/deliver_batch.c):
- * add steals msg (a dead or unknown receiver drops it, as in Erlang);
+ * add steals msg (a dead or unknown receiver drops it, as in Erlang;
+ * named resolves the name now, SNOW_ENOPROC if nothing has it);
  * flush delivers every run. Flush before delivering anything else (a
  * signal, a spawn) so each sender's order holds; one batch per thread. */
 #define SK_BATCH_DESTS 8

@@ -233,11 +233,13 @@ START_TEST(inbound_signals)
     snow_pid b;
     ck_assert_snow_ok(snow_spawn(body_wait_then, NULL, &b));
     ck_assert_snow_ok(snow_register("svc", b));
-    ck_assert_snow_ok(sk_deliver_named("svc", snow_atom("named")));
+    struct sk_deliver_batch batch = {0};
+    ck_assert_snow_ok(sk_deliver_batch_named(&batch, "svc", snow_atom("named")));
+    sk_deliver_batch_flush(&batch);
     snow_term *why;
     ck_assert_snow_ok(snow_join(b, 10000, &why));
     ck_assert(snow_term_is_atom(why, "named"));
-    ck_assert_snow_err(sk_deliver_named("svc", snow_atom("x")), SNOW_ENOPROC);
+    ck_assert_snow_err(sk_deliver_batch_named(&batch, "svc", snow_atom("x")), SNOW_ENOPROC);
     ck_assert_snow_err(sk_deliver_msg(REMOTE, snow_atom("x")), SNOW_EINVAL);
     rt_stop();
     sk_router_install(NULL);
