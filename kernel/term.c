@@ -67,9 +67,7 @@ bool sk_utf8_valid(const char *str, size_t len)
 /* Bytes of a term with `n` pointer slots after the head; 0 on overflow. */
 static size_t term_seq_size(size_t n)
 {
-    if (n > (SIZE_MAX - sizeof(struct sk_seq)) / sizeof(snow_term *) / 2)
-        return 0;
-    return sizeof(struct sk_seq) + n * sizeof(snow_term *);
+    return n > SK_SEQ_MAX ? 0 : sk_seq_body(n);
 }
 
 /* ---- reference counting ---- */

@@ -141,8 +141,8 @@ static snow_term *coll_make(enum snow_type type, size_t n, snow_term **const *fr
     for (size_t s = 0; s < stride; s++)
         for (size_t i = 0; i < n; i++)
             bad = bad || from[s][i] == NULL;
-    if (!bad && n <= (SIZE_MAX - sizeof(struct sk_seq)) / (2 * sizeof(snow_term *)))
-        t = sk_term_alloc(type, sizeof(struct sk_seq) + stride * n * sizeof(snow_term *));
+    if (!bad && n <= SK_SEQ_MAX)
+        t = sk_term_alloc(type, sk_seq_body(stride * n));
     if (t != NULL) {
         for (size_t i = 0; i < n; i++)
             for (size_t s = 0; s < stride; s++)
@@ -222,8 +222,8 @@ snow_term *sk_struct_make(uint32_t type, size_t n, const uint32_t *names, snow_t
         bad = bad || values[i] == NULL;
     if (bad)
         *rc = SNOW_EINVAL;
-    if (!bad && n <= (SIZE_MAX - sizeof(struct sk_seq)) / (2 * sizeof(snow_term *)))
-        t = sk_term_alloc(SNOW_T_STRUCT, sizeof(struct sk_seq) + n * (sizeof(snow_term *) + sizeof(uint32_t)));
+    if (!bad && n <= SK_SEQ_MAX)
+        t = sk_term_alloc(SNOW_T_STRUCT, sk_struct_body(n));
     if (t != NULL) {
         t->n = n;
         t->name = type;
@@ -267,9 +267,8 @@ snow_term *sk_variant_make(uint32_t type, uint32_t ctor, size_t n, snow_term **f
     bool bad = n > 0 && fields == NULL;
     for (size_t i = 0; !bad && i < n; i++)
         bad = fields[i] == NULL;
-    size_t max = (SIZE_MAX - sizeof(struct sk_seq)) / (2 * sizeof(snow_term *));
-    if (!bad && n <= max)
-        t = sk_term_alloc(SNOW_T_VARIANT, sizeof(struct sk_seq) + n * sizeof(snow_term *));
+    if (!bad && n <= SK_SEQ_MAX)
+        t = sk_term_alloc(SNOW_T_VARIANT, sk_seq_body(n));
     if (t == NULL) {
         if (fields != NULL)
             sk_release_array(n, fields);

@@ -242,6 +242,9 @@ static inline void sk_term_free(snow_term *t)
     free(t);
 }
 
+/* Most entries a term with slots may hold (a map entry takes two slots),
+ * so that its body size cannot overflow. */
+#define SK_SEQ_MAX ((SIZE_MAX - sizeof(struct sk_seq)) / (2 * sizeof(snow_term *)))
 /* Body sizes (head included) of the variable-size terms, so that the
  * constructors and the decoder's sizing pass agree on them. */
 static inline size_t sk_seq_body(size_t slots)
